@@ -1,0 +1,1 @@
+"""An async Sonos UPnP/SOAP and GENA client, free of Home Assistant imports."""
