@@ -1,0 +1,92 @@
+"""Hardened XML parsing for everything a speaker or a stranger sends us.
+
+Every payload goes through `parse_xml`: a size cap first, then defusedxml with
+DTDs, entities and external references forbidden. Parse failures of any kind
+become `UpnpResponseError`, so callers handle exactly one exception.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Final, Protocol
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from .exceptions import UpnpResponseError
+
+if TYPE_CHECKING:
+    from aiohttp import StreamReader
+
+# Real bodies: a 64-player ZoneGroupState is ~200 kB escaped; 2 MiB leaves room
+# while keeping a hostile speaker from filling memory.
+MAX_BODY_BYTES: Final = 2 * 1024 * 1024
+
+# Sonos firmware sometimes sends a bare "&" in text (room names, titles).
+_STRAY_AMPERSAND: Final = re.compile(
+    rb"&(?!(?:[A-Za-z_][A-Za-z0-9._-]*|#[0-9]+|#x[0-9A-Fa-f]+);)"
+)
+
+
+def local_name(tag: str) -> str:
+    """Return a tag without its {namespace}."""
+    return tag.rpartition("}")[2]
+
+
+def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
+    """Parse untrusted XML, repairing stray ampersands, refusing anything hostile."""
+    raw = data.encode() if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise UpnpResponseError(f"XML of {len(raw)} bytes exceeds {max_bytes}")
+    raw = _STRAY_AMPERSAND.sub(b"&amp;", raw)
+    try:
+        element: Element = fromstring(
+            raw, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except (ParseError, DefusedXmlException, ValueError) as err:
+        raise UpnpResponseError(f"refused XML: {err}") from err
+    return element
+
+
+def find_child(parent: Element, name: str) -> Element | None:
+    """Return the first direct child called name, whatever its namespace."""
+    for child in parent:
+        if local_name(child.tag) == name:
+            return child
+    return None
+
+
+def child_text(parent: Element, name: str, default: str = "") -> str:
+    """Return the text of the first direct child called name, or default."""
+    child = find_child(parent, name)
+    if child is None:
+        return default
+    return child.text or ""
+
+
+class BodySource(Protocol):
+    """What carries an HTTP body: aiohttp's ClientResponse and web.Request."""
+
+    @property
+    def content(self) -> StreamReader:
+        """The body stream."""
+
+    @property
+    def content_length(self) -> int | None:
+        """The declared Content-Length, if any."""
+
+
+async def read_capped(source: BodySource, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """Read a body of at most max_bytes; refuse a longer one without buffering it."""
+    declared = source.content_length
+    if declared is not None and declared > max_bytes:
+        raise UpnpResponseError(f"body of {declared} bytes exceeds {max_bytes}")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await source.content.read(65536):
+        size += len(chunk)
+        if size > max_bytes:
+            raise UpnpResponseError(f"body exceeds {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
