@@ -1,0 +1,147 @@
+"""The async UPnP control client: SOAP calls and description fetches over HTTP.
+
+The caller owns the `aiohttp.ClientSession`; the client only borrows it. Every
+request runs under `asyncio.timeout`, every body is read with a size cap, and
+every failure is one of the exceptions in `exceptions.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+import aiohttp
+
+from .catalog import get_service
+from .description import DESCRIPTION_PATH, DeviceDescription, parse_device_description
+from .exceptions import UpnpArgumentError, UpnpConnectionError
+from .safe_xml import MAX_BODY_BYTES, read_capped
+from .scpd import ScpdAction, parse_scpd
+from .soap import build_request, parse_fault, parse_response
+
+__all__ = ["DEFAULT_PORT", "DEFAULT_TIMEOUT", "SonosUpnpClient", "base_url"]
+
+DEFAULT_PORT: Final = 1400
+DEFAULT_TIMEOUT: Final = 10.0
+_HTTP_OK: Final = 200
+_HTTP_FAULT: Final = 500
+_MAX_PORT: Final = 65535
+
+
+def base_url(host: str, port: int) -> str:
+    """Return http://host:port, with IPv6 literals in brackets.
+
+    Raises UpnpArgumentError for an empty host, a host with URL syntax in it
+    or a port outside 1-65535.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= _MAX_PORT:
+        raise UpnpArgumentError(f"invalid port {port!r}; valid ports: 1-65535")
+    bare = host.removeprefix("[").removesuffix("]")
+    address, _, zone = bare.partition("%")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if isinstance(ip, ipaddress.IPv6Address):
+        scope = f"%25{quote(zone, safe='')}" if zone else ""
+        return f"http://[{ip.compressed}{scope}]:{port}"
+    if not host or zone or any(char in host for char in "/?#@[]: \t\r\n"):
+        raise UpnpArgumentError(f"invalid host {host!r}")
+    return f"http://{host}:{port}"
+
+
+class SonosUpnpClient:
+    """Talk UPnP/SOAP to Sonos speakers through an injected aiohttp session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        """Borrow session; bound every request by timeout and max_body_bytes."""
+        self._session = session
+        self._timeout = timeout
+        self._max_body_bytes = max_body_bytes
+
+    async def call(
+        self,
+        host: str,
+        port: int,
+        service: str,
+        action: str,
+        args: Mapping[str, object] | None = None,
+    ) -> dict[str, Any]:
+        """Invoke service.action on the speaker and return its typed outputs.
+
+        Raises UpnpArgumentError before sending anything the catalog refuses,
+        UpnpError (or a subclass) for a SOAP fault, UpnpConnectionError for
+        transport problems and UpnpResponseError for a bad answer.
+        """
+        described = get_service(service)
+        described_action = described.action(action)
+        headers, body = build_request(described, described_action, args or {})
+        url = base_url(host, port) + described.control_url
+        what = f"{service}.{action} on {host}:{port}"
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                self._session.post(
+                    url, data=body, headers=headers, allow_redirects=False
+                ) as response,
+            ):
+                status = response.status
+                if status not in {_HTTP_OK, _HTTP_FAULT}:
+                    raise UpnpConnectionError(f"{what} answered HTTP {status}")
+                answer = await read_capped(response, self._max_body_bytes)
+        except TimeoutError as err:
+            raise UpnpConnectionError(f"{what} timed out") from err
+        except aiohttp.ClientError as err:
+            raise UpnpConnectionError(f"{what} failed: {err!r}") from err
+        if status == _HTTP_FAULT:
+            raise parse_fault(
+                described, described_action, answer, max_bytes=self._max_body_bytes
+            )
+        return parse_response(
+            described, described_action, answer, max_bytes=self._max_body_bytes
+        )
+
+    async def fetch(self, host: str, port: int, path: str) -> bytes:
+        """GET path from the speaker (descriptions, SCPDs) and return the body."""
+        if not path.startswith("/") or path.startswith("//"):
+            raise UpnpArgumentError(f"invalid path {path!r}; it must start with /")
+        url = base_url(host, port) + path
+        what = f"GET {path} on {host}:{port}"
+        try:
+            async with (
+                asyncio.timeout(self._timeout),
+                self._session.get(url, allow_redirects=False) as response,
+            ):
+                if response.status != _HTTP_OK:
+                    raise UpnpConnectionError(f"{what} answered HTTP {response.status}")
+                return await read_capped(response, self._max_body_bytes)
+        except TimeoutError as err:
+            raise UpnpConnectionError(f"{what} timed out") from err
+        except aiohttp.ClientError as err:
+            raise UpnpConnectionError(f"{what} failed: {err!r}") from err
+
+    async def device_description(self, host: str, port: int) -> DeviceDescription:
+        """Fetch and parse the speaker's device description."""
+        data = await self.fetch(host, port, DESCRIPTION_PATH)
+        return parse_device_description(data, max_bytes=self._max_body_bytes)
+
+    async def household_id(self, host: str, port: int) -> str:
+        """Return the speaker's household ID (Sonos_...)."""
+        outputs = await self.call(host, port, "DeviceProperties", "GetHouseholdID")
+        return str(outputs["CurrentHouseholdID"])
+
+    async def scpd_actions(
+        self, host: str, port: int, service: str
+    ) -> tuple[ScpdAction, ...]:
+        """Return the actions the speaker's own SCPD of service lists."""
+        data = await self.fetch(host, port, get_service(service).scpd_url)
+        return parse_scpd(data, max_bytes=self._max_body_bytes)
