@@ -47,3 +47,7 @@ class SubscriptionError(UpnpClientError):
         """Keep the HTTP status (412 means the speaker forgot the SID)."""
         self.status = status
         super().__init__(message)
+
+
+class NotASonosDeviceError(UpnpResponseError):
+    """A device description that is not a Sonos ZonePlayer with a RINCON UDN."""
