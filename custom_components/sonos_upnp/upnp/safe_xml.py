@@ -36,7 +36,10 @@ def local_name(tag: str) -> str:
 
 def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
     """Parse untrusted XML, repairing stray ampersands, refusing anything hostile."""
-    raw = data.encode() if isinstance(data, str) else data
+    try:
+        raw = data.encode() if isinstance(data, str) else data
+    except UnicodeEncodeError as err:  # lone surrogates in a str
+        raise UpnpResponseError(f"refused XML: {err}") from err
     if len(raw) > max_bytes:
         raise UpnpResponseError(f"XML of {len(raw)} bytes exceeds {max_bytes}")
     raw = _STRAY_AMPERSAND.sub(b"&amp;", raw)
@@ -44,7 +47,8 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
         element: Element = fromstring(
             raw, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
-    except (ParseError, DefusedXmlException, ValueError) as err:
+    # LookupError: an unknown encoding named in the XML declaration.
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as err:
         raise UpnpResponseError(f"refused XML: {err}") from err
     return element
 
