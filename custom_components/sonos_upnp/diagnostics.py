@@ -1,0 +1,121 @@
+"""Diagnostics: topology, alarms, subscriptions and polling of a household."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from .const import CONF_ADVERTISE_HOST, CONF_UDN, DOMAIN
+from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
+
+# The household ID identifies the user's Sonos account; serials identify the
+# hardware. Neither is needed to understand a problem.
+TO_REDACT = {"household_id", "serial_number", CONF_UDN, "unique_id", "title"}
+TO_REDACT_OPTIONS = {CONF_ADVERTISE_HOST}
+
+
+def _subscriptions(coordinator: SonosHouseholdCoordinator) -> list[dict[str, Any]]:
+    now = time.monotonic()
+    rows = []
+    for row in coordinator.events.diagnostics():
+        health = asdict(row.pop("health"))
+        renew_at = health.pop("renew_at")
+        health["seconds_to_renewal"] = (
+            round(renew_at - now, 1) if renew_at is not None else None
+        )
+        rows.append({**row, **health})
+    return rows
+
+
+def _household(coordinator: SonosHouseholdCoordinator) -> dict[str, Any]:
+    data = coordinator.data
+    return {
+        "topology": {
+            "groups": [
+                {
+                    "name": group.name,
+                    "coordinator": group.coordinator_uuid,
+                    "members": [asdict(player) for player in group.members],
+                }
+                for group in data.topology.groups
+            ],
+            "vanished": [asdict(device) for device in data.topology.vanished],
+        },
+        "alarms": {
+            "version": data.alarms.version,
+            "alarms": [
+                {
+                    **asdict(alarm),
+                    "start_time": alarm.start_time.isoformat(),
+                    "duration": str(alarm.duration),
+                }
+                for alarm in data.alarms.alarms
+            ],
+        },
+        "unavailable": sorted(data.unavailable),
+        "polling": {
+            "active": coordinator.update_interval is not None,
+            "interval": coordinator.poll_interval.total_seconds(),
+            "last_update_success": coordinator.last_update_success,
+        },
+        "listener": {
+            "port": coordinator.listener.port,
+        },
+        "subscriptions": _subscriptions(coordinator),
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: SonosUpnpConfigEntry,
+) -> dict[str, Any]:
+    """Return the household's diagnostics."""
+    coordinator = entry.runtime_data.coordinator
+    return {
+        "entry": async_redact_data(
+            {
+                "title": entry.title,
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": async_redact_data(dict(entry.options), TO_REDACT_OPTIONS),
+            },
+            TO_REDACT,
+        ),
+        "household": async_redact_data(_household(coordinator), TO_REDACT),
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: SonosUpnpConfigEntry,
+    device: DeviceEntry,
+) -> dict[str, Any]:
+    """Return one player's part of the household's diagnostics."""
+    coordinator = entry.runtime_data.coordinator
+    uuids = {value for domain, value in device.identifiers if domain == DOMAIN}
+    uuid = next(iter(uuids))
+    player = coordinator.player(uuid)
+    group = coordinator.data.topology.group_of(uuid)
+    description = coordinator.descriptions.get(uuid)
+    return async_redact_data(
+        {
+            "player": asdict(player) if player else None,
+            "available": coordinator.data.is_available(uuid),
+            "group": group.name if group else None,
+            "description": asdict(description) if description else None,
+            "alarms": [
+                alarm.alarm_id
+                for alarm in coordinator.data.alarms.alarms
+                if alarm.room_uuid == uuid
+            ],
+            "subscriptions": [
+                row for row in _subscriptions(coordinator) if row["player"] == uuid
+            ],
+        },
+        TO_REDACT,
+    )

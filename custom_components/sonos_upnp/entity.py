@@ -1,0 +1,35 @@
+"""Base entity: one Sonos player's device, fed by the household coordinator."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import SonosHouseholdCoordinator
+from .upnp.topology import Player
+
+
+class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
+    """An entity that belongs to one player of the household."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str
+    ) -> None:
+        """Tie the entity to the player's device."""
+        super().__init__(coordinator)
+        self.uuid = uuid
+        self._attr_unique_id = f"{uuid}-{key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, uuid)})
+
+    @property
+    def player(self) -> Player | None:
+        """Return the player as the topology knows it now."""
+        return self.coordinator.player(self.uuid)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the household was read and the player answers."""
+        return super().available and self.coordinator.data.is_available(self.uuid)

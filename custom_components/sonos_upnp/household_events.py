@@ -1,0 +1,344 @@
+"""Which players of a household we subscribe to, and what happens to events.
+
+ZoneGroupTopology is subscribed on every visible player: each reports its own
+AlarmRunSequence and whether it answers, and any of them carries the whole
+topology. AlarmClock is household-wide, so a few players suffice.
+
+A subscription whose initial event (SEQ 0) does not arrive within
+INITIAL_EVENT_TIMEOUT means the speaker cannot reach our callback URL: the
+coordinator polls, a repair issue says what to change, and the subscription is
+retried with backoff until events flow, which ends both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later
+
+from .const import (
+    CONF_ADVERTISE_HOST,
+    CONF_ADVERTISE_PORT,
+    DOMAIN,
+    HOUSEHOLD_EVENT_SOURCES,
+    INITIAL_EVENT_TIMEOUT,
+    LOGGER,
+)
+from .upnp.exceptions import UpnpClientError
+from .upnp.subscriptions import Subscription
+
+if TYPE_CHECKING:
+    from .coordinator import SonosHouseholdCoordinator
+    from .upnp.events import UpnpEvent
+    from .upnp.topology import Player
+
+TOPOLOGY = "ZoneGroupTopology"
+ALARM_CLOCK = "AlarmClock"
+# Backoff between resubscriptions while a speaker's events do not arrive.
+RETRY_DELAYS = (30.0, 60.0, 120.0, 300.0)
+# Backoff between attempts to subscribe to a player that does not answer.
+START_RETRY_DELAYS = (1.0, 5.0, 15.0, 60.0)
+# Renewals double as the liveness check of a player: a shorter timeout than
+# the usual 30 minutes notices a silent player within five.
+SUBSCRIPTION_TIMEOUT = 600
+
+
+@dataclass(slots=True)
+class _Feed:
+    """One subscription and what we know of its events."""
+
+    uuid: str
+    service: str
+    boot_seq: int | None
+    subscription: Subscription
+    events_seen: bool = False
+    missing_since_retry: int = 0
+    cancel_watchdog: CALLBACK_TYPE | None = None
+    cancel_retry: CALLBACK_TYPE | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+class HouseholdEvents:
+    """Keeps the household's subscriptions in line with its topology."""
+
+    def __init__(
+        self, hass: HomeAssistant, coordinator: SonosHouseholdCoordinator
+    ) -> None:
+        """Start with no subscriptions."""
+        self.hass = hass
+        self.coordinator = coordinator
+        self._feeds: dict[tuple[str, str], _Feed] = {}
+        self._stopped = False
+
+    # Desired state ---------------------------------------------------------------
+
+    def _wanted(self) -> dict[tuple[str, str], Player]:
+        data = self.coordinator.state
+        if data is None:
+            return {}
+        players = sorted(
+            (p for p in data.topology.visible_players if p.host), key=lambda p: p.uuid
+        )
+        wanted = {(p.uuid, TOPOLOGY): p for p in players}
+        answering = [p for p in players if data.is_available(p.uuid)] or players
+        for player in answering[:HOUSEHOLD_EVENT_SOURCES]:
+            wanted[player.uuid, ALARM_CLOCK] = player
+        return wanted
+
+    @callback
+    def async_sync(self) -> None:
+        """Subscribe new players, drop gone ones, resubscribe rebooted ones."""
+        if self._stopped:
+            return
+        wanted = self._wanted()
+        for key, feed in list(self._feeds.items()):
+            player = wanted.get(key)
+            rebooted = (
+                player is not None
+                and player.boot_seq is not None
+                and feed.boot_seq is not None
+                and player.boot_seq > feed.boot_seq
+            )
+            if player is None or rebooted:
+                self._drop(key)
+        for key, player in wanted.items():
+            if key not in self._feeds:
+                self._add(player, key[1])
+
+    # One feed ------------------------------------------------------------------
+
+    def _add(self, player: Player, service: str) -> None:
+        options = self.coordinator.config_entry.options
+        key = (player.uuid, service)
+        subscription = Subscription(
+            async_get_clientsession(self.hass),
+            self.coordinator.listener,
+            player.host,
+            player.port,
+            service,
+            lambda event: self._on_event(key, event),
+            on_resync=lambda: self._on_resync(key),
+            on_failure=lambda error: self._on_failure(key, error),
+            requested_timeout=SUBSCRIPTION_TIMEOUT,
+            advertise_host=options.get(CONF_ADVERTISE_HOST),
+            advertise_port=options.get(CONF_ADVERTISE_PORT),
+        )
+        feed = _Feed(player.uuid, service, player.boot_seq, subscription)
+        self._feeds[key] = feed
+        self._start(feed)
+
+    def _start(self, feed: _Feed) -> None:
+        task = self.coordinator.config_entry.async_create_background_task(
+            self.hass,
+            self._async_start(feed),
+            f"{DOMAIN} subscribe {feed.service} {feed.uuid}",
+        )
+        feed.tasks.add(task)
+        task.add_done_callback(feed.tasks.discard)
+
+    async def _async_start(self, feed: _Feed) -> None:
+        """Subscribe, retrying with backoff while the player does not answer."""
+        for attempt in itertools.count():
+            try:
+                await feed.subscription.start()
+                break
+            except UpnpClientError:
+                # The subscription reported the failure through on_failure.
+                await asyncio.sleep(
+                    START_RETRY_DELAYS[min(attempt, len(START_RETRY_DELAYS) - 1)]
+                )
+        if not feed.events_seen:
+            feed.cancel_watchdog = async_call_later(
+                self.hass,
+                INITIAL_EVENT_TIMEOUT,
+                lambda _now: self._on_no_initial_event(feed),
+            )
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        feed = self._feeds.pop(key)
+        self._cancel_timers(feed)
+        for task in feed.tasks:
+            task.cancel()
+        self.coordinator.config_entry.async_create_background_task(
+            self.hass,
+            feed.subscription.stop(),
+            f"{DOMAIN} unsubscribe {feed.service} {feed.uuid}",
+        )
+        self._events_arrive(feed)
+
+    @staticmethod
+    def _cancel_timers(feed: _Feed) -> None:
+        for cancel in (feed.cancel_watchdog, feed.cancel_retry):
+            if cancel is not None:
+                cancel()
+        feed.cancel_watchdog = feed.cancel_retry = None
+
+    # What the subscriptions report --------------------------------------------
+
+    @callback
+    def _on_event(self, key: tuple[str, str], event: UpnpEvent) -> None:
+        feed = self._feeds.get(key)
+        if feed is None:
+            return
+        if not feed.events_seen:
+            feed.events_seen = True
+            self._events_arrive(feed)
+        self.coordinator.async_set_player_available(feed.uuid, available=True)
+        variables = event.variables
+        if feed.service == TOPOLOGY:
+            if xml := variables.get("ZoneGroupState"):
+                self.coordinator.async_topology_changed(xml)
+            if run_sequence := variables.get("AlarmRunSequence"):
+                self.coordinator.async_alarm_run_sequence(feed.uuid, run_sequence)
+        elif version := variables.get("AlarmListVersion"):
+            self.coordinator.async_alarm_list_version(version)
+
+    @callback
+    def _on_resync(self, key: tuple[str, str]) -> None:
+        """Re-read the state: a new subscription or a lost event may hide changes."""
+        if (feed := self._feeds.get(key)) is None:
+            return
+        self.coordinator.async_set_player_available(feed.uuid, available=True)
+        if feed.service == ALARM_CLOCK:
+            self.coordinator.async_alarm_list_version("")
+        else:
+            self.hass.async_create_task(self.coordinator.async_request_refresh())
+
+    @callback
+    def _on_failure(self, key: tuple[str, str], error: Exception) -> None:
+        if (feed := self._feeds.get(key)) is None:
+            return
+        LOGGER.debug("Subscription %s of %s failed: %s", feed.service, feed.uuid, error)
+        if feed.service == TOPOLOGY:
+            self.coordinator.async_set_player_available(feed.uuid, available=False)
+
+    @callback
+    def _on_no_initial_event(self, feed: _Feed) -> None:
+        feed.cancel_watchdog = None
+        if feed.events_seen or self._feeds.get((feed.uuid, feed.service)) is not feed:
+            return
+        player = self.coordinator.player(feed.uuid)
+        room = player.room_name if player else feed.uuid
+        callback_url = feed.subscription.health.callback_url or "?"
+        LOGGER.warning(
+            "Sonos player %s sends no events to %s; polling every %s until it does",
+            room,
+            callback_url,
+            self.coordinator.poll_interval,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id(feed.uuid),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="events_unreachable",
+            translation_placeholders={
+                "room": room,
+                "callback_url": callback_url,
+                "entry_title": self.coordinator.config_entry.title,
+            },
+        )
+        self.coordinator.async_set_polling(polling=True)
+        delay = RETRY_DELAYS[min(feed.missing_since_retry, len(RETRY_DELAYS) - 1)]
+        feed.missing_since_retry += 1
+        feed.cancel_retry = async_call_later(
+            self.hass, delay, lambda _now: self._retry(feed)
+        )
+
+    @callback
+    def _retry(self, feed: _Feed) -> None:
+        """Subscribe afresh: maybe the callback URL is reachable now."""
+        feed.cancel_retry = None
+        if self._feeds.get((feed.uuid, feed.service)) is not feed or feed.events_seen:
+            return
+
+        async def restart() -> None:
+            await feed.subscription.stop()
+            await self._async_start(feed)
+
+        task = self.coordinator.config_entry.async_create_background_task(
+            self.hass, restart(), f"{DOMAIN} resubscribe {feed.service} {feed.uuid}"
+        )
+        feed.tasks.add(task)
+        task.add_done_callback(feed.tasks.discard)
+
+    def _events_arrive(self, feed: _Feed) -> None:
+        """End the fallback for this player once none of its feeds lacks events."""
+        self._cancel_timers(feed)
+        feed.missing_since_retry = 0
+        if not any(
+            f.uuid == feed.uuid and not f.events_seen and f.missing_since_retry
+            for f in self._feeds.values()
+        ):
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(feed.uuid))
+        self.coordinator.async_set_polling(
+            polling=any(f.missing_since_retry for f in self._feeds.values())
+        )
+
+    def _issue_id(self, uuid: str) -> str:
+        return f"events_unreachable_{self.coordinator.household_id}_{uuid}"
+
+    # Large households ----------------------------------------------------------
+
+    async def async_first_topology(self, host: str, port: int, wait: float) -> str:
+        """Return the ZoneGroupState of a player's first topology event."""
+        waiter: asyncio.Future[str] = self.hass.loop.create_future()
+
+        @callback
+        def on_event(event: UpnpEvent) -> None:
+            if (xml := event.variables.get("ZoneGroupState")) and not waiter.done():
+                waiter.set_result(xml)
+
+        subscription = Subscription(
+            async_get_clientsession(self.hass),
+            self.coordinator.listener,
+            host,
+            port,
+            TOPOLOGY,
+            on_event,
+        )
+        try:
+            await subscription.start()
+            async with asyncio.timeout(wait):
+                return await waiter
+        finally:
+            await subscription.stop()
+
+    # Teardown and diagnostics ------------------------------------------------------
+
+    async def async_stop(self) -> None:
+        """Unsubscribe everything and drop our repair issues."""
+        self._stopped = True
+        feeds = list(self._feeds.values())
+        self._feeds.clear()
+        for feed in feeds:
+            self._cancel_timers(feed)
+            for task in feed.tasks:
+                task.cancel()
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(feed.uuid))
+        await asyncio.gather(
+            *(feed.subscription.stop() for feed in feeds), return_exceptions=True
+        )
+
+    def diagnostics(self) -> list[dict[str, Any]]:
+        """Describe every subscription for diagnostics."""
+        rows = []
+        for feed in self._feeds.values():
+            health = feed.subscription.health
+            rows.append(
+                {
+                    "player": feed.uuid,
+                    "service": feed.service,
+                    "events_seen": feed.events_seen,
+                    "missing_events_retries": feed.missing_since_retry,
+                    "health": health,
+                }
+            )
+        return rows

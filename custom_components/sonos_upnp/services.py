@@ -1,0 +1,308 @@
+"""The integration's actions: alarm management and raw SOAP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import probatio
+from homeassistant.const import Platform
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import service
+from homeassistant.util.json import JsonValueType
+
+from .const import (
+    ATTR_ACTION,
+    ATTR_ARGUMENTS,
+    ATTR_DEVICE_ID,
+    ATTR_DURATION,
+    ATTR_ENABLED,
+    ATTR_INCLUDE_LINKED_ZONES,
+    ATTR_PLAY_MODE,
+    ATTR_PROGRAM_METADATA,
+    ATTR_PROGRAM_URI,
+    ATTR_RECURRENCE,
+    ATTR_ROOM,
+    ATTR_SERVICE,
+    ATTR_START_TIME,
+    ATTR_VOLUME,
+    DOMAIN,
+    PLAY_MODES,
+    SERVICE_CALL_ACTION,
+    SERVICE_CREATE_ALARM,
+    SERVICE_DELETE_ALARM,
+    SERVICE_LIST_ALARMS,
+    SERVICE_UPDATE_ALARM,
+)
+from .errors import user_facing_error
+from .upnp.alarms import AlarmSettings, create_alarm, validate_recurrence
+from .upnp.catalog import SERVICES_BY_NAME
+from .upnp.exceptions import UpnpClientError
+
+if TYPE_CHECKING:
+    from .coordinator import SonosHouseholdCoordinator
+    from .upnp.alarms import Alarm
+    from .upnp.topology import Player
+
+MAX_ALARM_VOLUME = 100
+
+# The schemas check shapes; values are checked in the handlers so the user
+# gets a translated message that says what is wrong.
+ALARM_FIELDS: dict[Any, Any] = {
+    probatio.Optional(ATTR_START_TIME): cv.time,
+    probatio.Optional(ATTR_DURATION): cv.time_period,
+    probatio.Optional(ATTR_RECURRENCE): cv.string,
+    probatio.Optional(ATTR_VOLUME): probatio.Coerce(int),
+    probatio.Optional(ATTR_ENABLED): cv.boolean,
+    probatio.Optional(ATTR_PLAY_MODE): cv.string,
+    probatio.Optional(ATTR_INCLUDE_LINKED_ZONES): cv.boolean,
+    probatio.Optional(ATTR_PROGRAM_URI): cv.string,
+    probatio.Optional(ATTR_PROGRAM_METADATA): str,
+}
+CREATE_ALARM_SCHEMA = probatio.Schema(
+    {
+        **ALARM_FIELDS,
+        probatio.Required(ATTR_DEVICE_ID): cv.string,
+        probatio.Required(ATTR_START_TIME): cv.time,
+    }
+)
+# In an entity action `device_id` is a target field (it would select every
+# alarm on that device), so the new room of an alarm is given as `room`.
+UPDATE_ALARM_FIELDS: dict[Any, Any] = {
+    **ALARM_FIELDS,
+    probatio.Optional(ATTR_ROOM): cv.string,
+}
+CALL_ACTION_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_DEVICE_ID): cv.string,
+        probatio.Required(ATTR_SERVICE): cv.string,
+        probatio.Required(ATTR_ACTION): cv.string,
+        probatio.Optional(ATTR_ARGUMENTS, default=dict): probatio.Schema(
+            {str: probatio.Any(str, int, float, bool)}
+        ),
+    }
+)
+
+# Service field -> keyword of upnp.alarms (AlarmSettings / update_alarm).
+ALARM_KEYWORDS = {
+    ATTR_START_TIME: "start_time",
+    ATTR_DURATION: "duration",
+    ATTR_RECURRENCE: "recurrence",
+    ATTR_VOLUME: "volume",
+    ATTR_ENABLED: "enabled",
+    ATTR_PLAY_MODE: "play_mode",
+    ATTR_INCLUDE_LINKED_ZONES: "include_linked_zones",
+    ATTR_PROGRAM_URI: "program_uri",
+    ATTR_PROGRAM_METADATA: "program_metadata",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerTarget:
+    """The player a device ID stands for, and its household's coordinator."""
+
+    coordinator: SonosHouseholdCoordinator
+    player: Player
+
+
+def resolve_player(hass: HomeAssistant, device_id: str) -> PlayerTarget:
+    """Return the sonos_upnp player of a device, or raise ServiceValidationError."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None:
+        uuids = {value for domain, value in device.identifiers if domain == DOMAIN}
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+            if entry.entry_id not in device.config_entries:
+                continue
+            coordinator = entry.runtime_data.coordinator
+            for uuid in uuids:
+                if (player := coordinator.player(uuid)) is not None:
+                    return PlayerTarget(coordinator, player)
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_a_player",
+        translation_placeholders={"device_id": device_id},
+    )
+
+
+def alarm_changes(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn validated service fields into upnp.alarms keywords, checking values."""
+    changes = {
+        ALARM_KEYWORDS[field]: value
+        for field, value in data.items()
+        if field in ALARM_KEYWORDS
+    }
+    if "recurrence" in changes:
+        try:
+            changes["recurrence"] = validate_recurrence(changes["recurrence"].upper())
+        except UpnpClientError as err:
+            raise user_facing_error(err) from err
+    if "volume" in changes and not 0 <= changes["volume"] <= MAX_ALARM_VOLUME:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="volume_out_of_range",
+            translation_placeholders={"volume": str(changes["volume"])},
+        )
+    if "play_mode" in changes:
+        changes["play_mode"] = changes["play_mode"].upper()
+        if changes["play_mode"] not in PLAY_MODES:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_play_mode",
+                translation_placeholders={
+                    "play_mode": changes["play_mode"],
+                    "choices": ", ".join(PLAY_MODES),
+                },
+            )
+    if isinstance(changes.get("start_time"), time):
+        changes["start_time"] = changes["start_time"].replace(microsecond=0)
+    if isinstance(changes.get("duration"), timedelta):
+        changes["duration"] = timedelta(
+            seconds=int(changes["duration"].total_seconds())
+        )
+    if ATTR_ROOM in data:
+        changes["room_uuid"] = resolve_player(hass, data[ATTR_ROOM]).player.uuid
+    return changes
+
+
+def alarm_as_dict(
+    hass: HomeAssistant, coordinator: SonosHouseholdCoordinator, alarm: Alarm
+) -> dict[str, JsonValueType]:
+    """Describe an alarm for an action's response."""
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, alarm.room_uuid)}
+    )
+    return {
+        "alarm_id": alarm.alarm_id,
+        "household_id": coordinator.household_id,
+        "device_id": device.id if device else None,
+        "room_uuid": alarm.room_uuid,
+        ATTR_START_TIME: alarm.start_time.isoformat(),
+        ATTR_DURATION: str(alarm.duration),
+        ATTR_RECURRENCE: alarm.recurrence,
+        ATTR_ENABLED: alarm.enabled,
+        ATTR_VOLUME: alarm.volume,
+        ATTR_PLAY_MODE: alarm.play_mode,
+        ATTR_INCLUDE_LINKED_ZONES: alarm.include_linked_zones,
+        ATTR_PROGRAM_URI: alarm.program_uri,
+        ATTR_PROGRAM_METADATA: alarm.program_metadata,
+    }
+
+
+async def _async_create_alarm(call: ServiceCall) -> ServiceResponse:
+    target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
+    settings = AlarmSettings(
+        room_uuid=target.player.uuid, **alarm_changes_without_room(call)
+    )
+    coordinator = target.coordinator
+    try:
+        alarm_id = await coordinator.async_on_any_speaker(
+            lambda host, port: create_alarm(coordinator.client, host, port, settings)
+        )
+    except UpnpClientError as err:
+        raise user_facing_error(err) from err
+    await coordinator.async_refresh_alarms()
+    return {"alarm_id": alarm_id}
+
+
+def alarm_changes_without_room(call: ServiceCall) -> dict[str, Any]:
+    """Return the alarm fields of a create call (the room is the target)."""
+    data = {k: v for k, v in call.data.items() if k != ATTR_DEVICE_ID}
+    return alarm_changes(call.hass, data)
+
+
+async def _async_list_alarms(call: ServiceCall) -> ServiceResponse:
+    alarms: list[JsonValueType] = [
+        alarm_as_dict(call.hass, entry.runtime_data.coordinator, alarm)
+        for entry in call.hass.config_entries.async_loaded_entries(DOMAIN)
+        for alarm in entry.runtime_data.coordinator.data.alarms.alarms
+    ]
+    return {"alarms": alarms}
+
+
+async def _async_call_action(call: ServiceCall) -> ServiceResponse:
+    target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
+    service_name = call.data[ATTR_SERVICE]
+    if service_name not in SERVICES_BY_NAME:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_service",
+            translation_placeholders={
+                "service": service_name,
+                "choices": ", ".join(sorted(SERVICES_BY_NAME)),
+            },
+        )
+    player = target.player
+    if player.host is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="player_without_address",
+            translation_placeholders={"room": player.room_name},
+        )
+    try:
+        result = await target.coordinator.client.call(
+            player.host,
+            player.port,
+            service_name,
+            call.data[ATTR_ACTION],
+            call.data[ATTR_ARGUMENTS],
+        )
+    except UpnpClientError as err:
+        raise user_facing_error(err) from err
+    return dict(result)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, for every household)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CREATE_ALARM,
+        _async_create_alarm,
+        schema=CREATE_ALARM_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_LIST_ALARMS,
+        _async_list_alarms,
+        schema=probatio.Schema({}),
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CALL_ACTION,
+        _async_call_action,
+        schema=CALL_ACTION_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_UPDATE_ALARM,
+        entity_domain=Platform.SWITCH,
+        schema=UPDATE_ALARM_FIELDS,
+        func=_async_update_alarm,
+    )
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_DELETE_ALARM,
+        entity_domain=Platform.SWITCH,
+        schema=None,
+        func="async_delete_alarm",
+    )
+
+
+async def _async_update_alarm(entity: Any, call: ServiceCall) -> None:
+    """Change the given fields of the targeted alarm switches."""
+    await entity.async_update_alarm(**alarm_changes(call.hass, dict(call.data)))
