@@ -1,0 +1,244 @@
+"""GENA: SUBSCRIBE / renew / UNSUBSCRIBE and ordered NOTIFY delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+
+from custom_components.sonos_upnp.upnp.catalog import Service
+
+from .xml_tools import propertyset
+
+if TYPE_CHECKING:
+    from .player import Player
+
+MAX_TIMEOUT: Final = 3600
+_CALLBACK: Final = re.compile(r"<([^<>]+)>")
+_TIMEOUT: Final = re.compile(r"^\s*Second-(\d+)\s*$", re.IGNORECASE)
+_SEQ_WRAP: Final = 2**32
+
+
+@dataclass(slots=True)
+class EventCounters:
+    """NOTIFY outcomes of one player (all subscriptions)."""
+
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+
+@dataclass(slots=True)
+class Subscription:
+    """One GENA subscription: callbacks, expiry, sequence and delivery queue."""
+
+    sid: str
+    service: Service
+    callbacks: tuple[str, ...]
+    timeout: int
+    expires_at: float
+    next_seq: int = 0
+    queue: asyncio.Queue[tuple[int, bytes]] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+    delivered: list[int] = field(default_factory=list)
+
+
+def is_loopback_url(url: str) -> bool:
+    """Return True when url points at this machine (we never send elsewhere)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def granted_timeout(header: str | None) -> int:
+    """Grant the requested timeout, capped at MAX_TIMEOUT (default: the cap)."""
+    if header and (match := _TIMEOUT.match(header)):
+        return max(1, min(int(match.group(1)), MAX_TIMEOUT))
+    return MAX_TIMEOUT
+
+
+class Gena:
+    """The GENA side of one player."""
+
+    def __init__(self, player: Player) -> None:
+        """Start without subscriptions."""
+        self._player = player
+        self.subscriptions: dict[str, Subscription] = {}
+        self.counters = EventCounters()
+
+    # -- HTTP -------------------------------------------------------------
+
+    async def handle(
+        self, request: web.Request, service: Service
+    ) -> web.StreamResponse:
+        """Answer SUBSCRIBE or UNSUBSCRIBE on a service's event URL."""
+        if request.method == "UNSUBSCRIBE":
+            return self._unsubscribe(request)
+        sid = request.headers.get("SID")
+        callback = request.headers.get("CALLBACK")
+        nt = request.headers.get("NT")
+        if sid is not None:
+            if callback is not None or nt is not None:
+                return web.Response(status=400)
+            return self._renew(sid, service, request.headers.get("TIMEOUT"))
+        if nt != "upnp:event" or callback is None:
+            return web.Response(status=412)
+        callbacks = tuple(
+            url for url in _CALLBACK.findall(callback) if url.startswith("http://")
+        )
+        if not callbacks:
+            return web.Response(status=412)
+        subscription = self._create(service, callbacks, request.headers.get("TIMEOUT"))
+        response = web.Response(status=200, headers=self._headers(subscription))
+        await response.prepare(request)
+        await response.write_eof()
+        # The initial event follows the answer, as on a real player.
+        self.notify_subscription(subscription, self._player.event_values(service.name))
+        return response
+
+    def _headers(self, subscription: Subscription) -> dict[str, str]:
+        return {
+            "SID": subscription.sid,
+            "TIMEOUT": f"Second-{subscription.timeout}",
+            "Server": "Linux UPnP/1.0 Sonos/85.0-64200 (ZPS1)",
+        }
+
+    def _renew(self, sid: str, service: Service, timeout: str | None) -> web.Response:
+        subscription = self.subscriptions.get(sid)
+        if subscription is None or subscription.service is not service:
+            return web.Response(status=412)
+        subscription.timeout = granted_timeout(timeout)
+        subscription.expires_at = self._now() + subscription.timeout
+        return web.Response(status=200, headers=self._headers(subscription))
+
+    def _unsubscribe(self, request: web.Request) -> web.Response:
+        if "CALLBACK" in request.headers or "NT" in request.headers:
+            return web.Response(status=400)
+        sid = request.headers.get("SID")
+        subscription = self.subscriptions.pop(sid, None) if sid else None
+        if subscription is None:
+            return web.Response(status=412)
+        if subscription.task is not None:
+            subscription.task.cancel()
+        return web.Response(status=200)
+
+    # -- state ------------------------------------------------------------
+
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _create(
+        self, service: Service, callbacks: tuple[str, ...], timeout: str | None
+    ) -> Subscription:
+        granted = granted_timeout(timeout)
+        subscription = Subscription(
+            sid=f"uuid:{self._player.uuid}_sub{uuid.uuid4().hex[:16]}",
+            service=service,
+            callbacks=callbacks,
+            timeout=granted,
+            expires_at=self._now() + granted,
+        )
+        self.subscriptions[subscription.sid] = subscription
+        subscription.task = asyncio.get_running_loop().create_task(
+            self._deliver_loop(subscription),
+            name=f"emulator NOTIFY {self._player.room_name} {service.name}",
+        )
+        return subscription
+
+    def for_service(self, service_name: str) -> list[Subscription]:
+        """Return the live subscriptions to a service."""
+        return [
+            s for s in self.subscriptions.values() if s.service.name == service_name
+        ]
+
+    def notify(self, service_name: str, values: Mapping[str, str]) -> None:
+        """Queue an event for every subscription to the service."""
+        for subscription in self.for_service(service_name):
+            self.notify_subscription(subscription, values)
+
+    def notify_subscription(
+        self, subscription: Subscription, values: Mapping[str, str]
+    ) -> None:
+        """Queue an event with the subscription's next SEQ."""
+        seq = subscription.next_seq
+        # SEQ wraps to 1, never back to 0 (0 is the initial event only).
+        subscription.next_seq = seq + 1 if seq + 1 < _SEQ_WRAP else 1
+        subscription.queue.put_nowait((seq, propertyset(values)))
+
+    async def forget(self) -> None:
+        """Drop every subscription (a reboot): renewals then answer 412."""
+        subscriptions = list(self.subscriptions.values())
+        self.subscriptions.clear()
+        tasks = [s.task for s in subscriptions if s.task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- delivery ---------------------------------------------------------
+
+    async def _deliver_loop(self, subscription: Subscription) -> None:
+        """Send queued NOTIFYs in order until the subscription expires."""
+        try:
+            while True:
+                remaining = subscription.expires_at - self._now()
+                if remaining <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(remaining):
+                        seq, body = await subscription.queue.get()
+                except TimeoutError:
+                    continue  # re-check: a renewal may have moved the expiry
+                await self._deliver(subscription, seq, body)
+        finally:
+            if self.subscriptions.get(subscription.sid) is subscription:
+                del self.subscriptions[subscription.sid]
+
+    async def _deliver(self, subscription: Subscription, seq: int, body: bytes) -> None:
+        if self._player.faults.drop_events:
+            self.counters.dropped += 1
+            return
+        session = self._player.household.session
+        headers = {
+            "HOST": "",
+            "CONTENT-TYPE": 'text/xml; charset="utf-8"',
+            "NT": "upnp:event",
+            "NTS": "upnp:propchange",
+            "SID": subscription.sid,
+            "SEQ": str(seq),
+        }
+        for url in subscription.callbacks:
+            if not is_loopback_url(url):
+                continue  # never send anything beyond loopback
+            parts = urlsplit(url)
+            headers["HOST"] = parts.netloc
+            try:
+                async with asyncio.timeout(self._player.household.notify_timeout):
+                    async with session.request(
+                        "NOTIFY", url, data=body, headers=headers
+                    ) as response:
+                        await response.read()
+                        if response.status >= 300:
+                            continue
+            except aiohttp.ClientError, TimeoutError, OSError:
+                continue
+            self.counters.sent += 1
+            subscription.delivered.append(seq)
+            return
+        self.counters.failed += 1

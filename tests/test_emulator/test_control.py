@@ -1,0 +1,246 @@
+"""SOAP control of the emulator: every action, validation, typed outputs."""
+
+from __future__ import annotations
+
+import re
+
+import aiohttp
+import pytest
+
+from custom_components.sonos_upnp.upnp.catalog import INTEGER_RANGES, SERVICES
+from tests.emulator.household import Household
+from tests.emulator.values import default_value, format_value
+
+from .soap_helper import call, envelope
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+
+def _valid_overrides(household: Household) -> dict[tuple[str, str], dict[str, str]]:
+    """Arguments a real speaker needs beyond typed defaults."""
+    other = household.players[1].uuid
+    alarm = {
+        "StartLocalTime": "07:00:00",
+        "Duration": "01:00:00",
+        "Recurrence": "DAILY",
+        "RoomUUID": household.players[0].uuid,
+    }
+    return {
+        ("AlarmClock", "CreateAlarm"): alarm,
+        ("AlarmClock", "UpdateAlarm"): {**alarm, "ID": "1"},
+        ("AlarmClock", "DestroyAlarm"): {"ID": "1"},
+        ("AlarmClock", "SetTimeNow"): {"DesiredTime": "2026-01-02 03:04:05"},
+        ("DeviceProperties", "SetZoneAttributes"): {"DesiredZoneName": "Den"},
+        ("GroupManagement", "AddMember"): {"MemberID": other},
+        ("GroupManagement", "RemoveMember"): {"MemberID": other},
+    }
+
+
+def _check_type(data_type: str, allowed: tuple[str, ...], text: str) -> None:
+    if data_type in INTEGER_RANGES:
+        assert re.fullmatch(r"-?\d+", text), text
+        low, high = INTEGER_RANGES[data_type]
+        assert low <= int(text) <= high
+    elif data_type == "boolean":
+        assert text in {"0", "1"}
+    elif allowed:
+        assert text in allowed
+
+
+async def test_every_action_answers_typed_outputs(
+    emulator_household: Household,
+) -> None:
+    player = emulator_household.players[0]
+    overrides = _valid_overrides(emulator_household)
+    order = [
+        (service, action)
+        for service in SERVICES
+        for action in service.actions
+        if (service.name, action.name) != ("AlarmClock", "DestroyAlarm")
+    ]
+    alarm_clock = next(s for s in SERVICES if s.name == "AlarmClock")
+    order.append((alarm_clock, alarm_clock.action("DestroyAlarm")))
+    answered = 0
+    async with aiohttp.ClientSession() as session:
+        for service, action in order:
+            args = {
+                arg.name: format_value(arg.data_type, default_value(arg))
+                for arg in action.inputs
+            }
+            args |= overrides.get((service.name, action.name), {})
+            result = await call(session, player, service.name, action.name, args)
+            assert result.status == 200, (service.name, action.name, result.body)
+            assert (
+                result.response_tag
+                == f"{{{service.service_type}}}{action.name}Response"
+            )
+            assert result.names == [arg.name for arg in action.outputs]
+            for arg in action.outputs:
+                _check_type(arg.data_type, arg.allowed_values, result.outputs[arg.name])
+            answered += 1
+    assert answered == 206
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ({"InstanceID": "0", "Channel": "Master"}, 402),  # missing DesiredVolume
+        ({"InstanceID": "0", "Channel": "Master", "DesiredVolume": "5", "X": "1"}, 402),
+        ({"InstanceID": "0", "Channel": "Master", "DesiredVolume": "loud"}, 402),
+        ({"InstanceID": "0", "Channel": "Master", "DesiredVolume": "70000"}, 402),
+        ({"InstanceID": "-1", "Channel": "Master", "DesiredVolume": "5"}, 402),
+        ({"InstanceID": "0", "Channel": "Middle", "DesiredVolume": "5"}, 402),
+    ],
+)
+async def test_invalid_arguments_fault_402(
+    emulator_player, args: dict[str, str], code: int
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        result = await call(
+            session, emulator_player, "RenderingControl", "SetVolume", args
+        )
+    assert result.status == 500
+    assert result.error_code == code
+    assert result.description == []  # Sonos sends the code only
+
+
+async def test_unknown_action_and_wrong_header_fault_401(emulator_player) -> None:
+    async with aiohttp.ClientSession() as session:
+        unknown = await call(session, emulator_player, "RenderingControl", "Explode")
+        wrong_type = await call(
+            session,
+            emulator_player,
+            "RenderingControl",
+            "GetVolume",
+            {"InstanceID": "0", "Channel": "Master"},
+            soapaction='"urn:schemas-upnp-org:service:AVTransport:1#GetVolume"',
+        )
+        garbage = await call(
+            session, emulator_player, "RenderingControl", "GetMute", body=b"<<not xml"
+        )
+        mismatch = await call(
+            session,
+            emulator_player,
+            "RenderingControl",
+            "GetMute",
+            body=envelope(
+                "urn:schemas-upnp-org:service:RenderingControl:1", "GetBass", {}
+            ),
+        )
+    assert [r.error_code for r in (unknown, wrong_type, garbage, mismatch)] == [401] * 4
+    assert {r.status for r in (unknown, wrong_type, garbage, mismatch)} == {500}
+
+
+async def test_volume_mute_and_zone_attributes_keep_state(emulator_player) -> None:
+    async with aiohttp.ClientSession() as session:
+        await call(
+            session,
+            emulator_player,
+            "RenderingControl",
+            "SetVolume",
+            {"InstanceID": "0", "Channel": "Master", "DesiredVolume": "37"},
+        )
+        await call(
+            session,
+            emulator_player,
+            "RenderingControl",
+            "SetMute",
+            {"InstanceID": "0", "Channel": "Master", "DesiredMute": "1"},
+        )
+        volume = await call(
+            session,
+            emulator_player,
+            "RenderingControl",
+            "GetVolume",
+            {"InstanceID": "0", "Channel": "Master"},
+        )
+        mute = await call(
+            session,
+            emulator_player,
+            "RenderingControl",
+            "GetMute",
+            {"InstanceID": "0", "Channel": "Master"},
+        )
+        await call(
+            session,
+            emulator_player,
+            "DeviceProperties",
+            "SetZoneAttributes",
+            {
+                "DesiredZoneName": "Studio",
+                "DesiredIcon": "",
+                "DesiredConfiguration": "",
+                "DesiredTargetRoomName": "",
+            },
+        )
+        zone = await call(
+            session, emulator_player, "DeviceProperties", "GetZoneAttributes"
+        )
+        await call(
+            session,
+            emulator_player,
+            "DeviceProperties",
+            "SetLEDState",
+            {"DesiredLEDState": "Off"},
+        )
+        led = await call(session, emulator_player, "DeviceProperties", "GetLEDState")
+        household_id = await call(
+            session, emulator_player, "DeviceProperties", "GetHouseholdID"
+        )
+        info = await call(session, emulator_player, "DeviceProperties", "GetZoneInfo")
+    assert volume.outputs["CurrentVolume"] == "37"
+    assert mute.outputs["CurrentMute"] == "1"
+    assert zone.outputs["CurrentZoneName"] == "Studio"
+    assert led.outputs["CurrentLEDState"] == "Off"
+    assert (
+        household_id.outputs["CurrentHouseholdID"]
+        == emulator_player.household.household_id
+    )
+    assert re.fullmatch(
+        r"Sonos_[A-Za-z0-9]+", household_id.outputs["CurrentHouseholdID"]
+    )
+    assert info.outputs["SerialNumber"] == emulator_player.serial
+    assert info.outputs["MACAddress"] == emulator_player.mac
+
+
+async def test_time_settings_keep_state(emulator_player) -> None:
+    async with aiohttp.ClientSession() as session:
+        await call(
+            session,
+            emulator_player,
+            "AlarmClock",
+            "SetFormat",
+            {"DesiredTimeFormat": "12H", "DesiredDateFormat": "MDY"},
+        )
+        await call(
+            session,
+            emulator_player,
+            "AlarmClock",
+            "SetTimeZone",
+            {"Index": "7", "AutoAdjustDst": "0"},
+        )
+        await call(
+            session,
+            emulator_player,
+            "AlarmClock",
+            "SetTimeNow",
+            {"DesiredTime": "2030-06-01 10:00:00", "TimeZoneForDesiredTime": ""},
+        )
+        other = emulator_player.household.players[1]
+        fmt = await call(session, other, "AlarmClock", "GetFormat")
+        zone = await call(session, other, "AlarmClock", "GetTimeZone")
+        now = await call(session, other, "AlarmClock", "GetTimeNow")
+        bad = await call(
+            session,
+            emulator_player,
+            "AlarmClock",
+            "SetTimeNow",
+            {"DesiredTime": "tomorrow", "TimeZoneForDesiredTime": ""},
+        )
+    assert (fmt.outputs["CurrentTimeFormat"], fmt.outputs["CurrentDateFormat"]) == (
+        "12H",
+        "MDY",
+    )
+    assert zone.outputs == {"Index": "7", "AutoAdjustDst": "0"}
+    assert now.outputs["CurrentLocalTime"].startswith("2030-06-01 10:0")
+    assert bad.error_code == 402
