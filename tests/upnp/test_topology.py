@@ -1,0 +1,591 @@
+"""Tests of the ZoneGroupState parser against captures, fixtures and generated data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from custom_components.sonos_upnp.upnp.exceptions import (
+    UpnpClientError,
+    UpnpResponseError,
+)
+from custom_components.sonos_upnp.upnp.safe_xml import (
+    find_child,
+    local_name,
+    parse_xml,
+)
+from custom_components.sonos_upnp.upnp.topology import (
+    HouseholdTopology,
+    Player,
+    PlayerRole,
+    ZoneGroup,
+    parse_zone_group_state,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "topology"
+CAPTURES = Path(__file__).parents[2].parent / "shared" / "sonos" / "captures"
+needs_captures = pytest.mark.skipif(
+    not CAPTURES.is_dir(),
+    reason=f"the shared Sonos captures are not available at {CAPTURES}",
+)
+
+
+AT = 'Location="http://10.0.0.9:1400/xml/device_description.xml"'
+
+
+def _fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def _zone_group_state_from_capture(name: str) -> str:
+    """Pull the ZoneGroupState value out of a SOAP response or NOTIFY body."""
+    root = parse_xml((CAPTURES / name).read_bytes())
+    if local_name(root.tag) == "ZoneGroupState":
+        return root.text or ""
+    for prop in root:
+        value = find_child(prop, "ZoneGroupState")
+        if value is not None:
+            return value.text or ""
+    pytest.fail(f"{name} holds no ZoneGroupState")
+
+
+def _roles(topology: HouseholdTopology) -> dict[str, PlayerRole]:
+    return {uuid: player.role for uuid, player in topology.players.items()}
+
+
+# --- the project's own fixtures -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["household_new.xml", "household_new.escaped.xml"], ids=["plain", "escaped"]
+)
+def test_new_shape_household(name: str) -> None:
+    topology = parse_zone_group_state(_fixture(name))
+
+    kitchen, theater, bridge, office, garage = topology.groups
+    assert kitchen.group_id == "RINCON_KITCHEN0001400:1234"
+    assert kitchen.name == "Kitchen + 2"  # the stereo pair counts as one room
+    assert [p.room_name for p in kitchen.visible_members] == [
+        "Kitchen",
+        "Living Room & Bar",
+        "Bäderzimmer",
+    ]
+    assert theater.name == "TV Room"
+    assert bridge.name == "BRIDGE"
+    assert bridge.visible_members == ()
+    assert office.name == "Office"
+    assert garage.name == ""  # no ZoneName: an honest empty name
+
+    assert _roles(topology) == {
+        "RINCON_KITCHEN0001400": PlayerRole.COORDINATOR,
+        "RINCON_LIVINGL0001400": PlayerRole.MEMBER,
+        "RINCON_LIVINGR0001400": PlayerRole.STEREO_SECONDARY,
+        "RINCON_BATHROOM001400": PlayerRole.MEMBER,
+        "RINCON_SOUNDBAR001400": PlayerRole.COORDINATOR,
+        "RINCON_SUB000000001400": PlayerRole.SATELLITE,
+        "RINCON_SURLEFT0001400": PlayerRole.SATELLITE,
+        "RINCON_SURRIGHT001400": PlayerRole.SATELLITE,
+        "RINCON_BRIDGE00001400": PlayerRole.BRIDGE,
+        "RINCON_OFFICE00001400": PlayerRole.COORDINATOR,
+        "RINCON_GARAGE00001400": PlayerRole.COORDINATOR,
+    }
+    assert [p.room_name for p in topology.visible_players] == [
+        "Kitchen",
+        "Living Room & Bar",
+        "Bäderzimmer",
+        "TV Room",
+        "Office",
+        "",
+    ]
+    assert [(d.uuid, d.room_name, d.reason) for d in topology.vanished] == [
+        ("RINCON_PATIO000001400", "Patio", "powered off"),
+        ("RINCON_BEDROOM00001400", "Bedroom", "sleeping"),
+    ]
+
+
+def test_player_attributes() -> None:
+    topology = parse_zone_group_state(_fixture("household_new.xml"))
+
+    assert topology.player("RINCON_SUB000000001400") == Player(
+        uuid="RINCON_SUB000000001400",
+        room_name="TV Room",
+        host="192.168.1.31",
+        port=1400,
+        software_version="79.1-52294",
+        software_generation=2,
+        boot_seq=43,
+        invisible=True,
+        is_zone_bridge=False,
+        role=PlayerRole.SATELLITE,
+        group_id="RINCON_SOUNDBAR001400:77",
+        channel_map_set=None,
+        ht_sat_chan_map_set="RINCON_SOUNDBAR001400:LF,RF;RINCON_SUB000000001400:SW",
+    )
+    soundbar = topology.player("RINCON_SOUNDBAR001400")
+    assert soundbar is not None
+    assert soundbar.ht_sat_chan_map_set is not None
+    assert soundbar.ht_sat_chan_map_set.endswith("RINCON_SURRIGHT001400:RR")
+    left = topology.player("RINCON_LIVINGL0001400")
+    assert left is not None
+    assert left.channel_map_set == (
+        "RINCON_LIVINGL0001400:LF,LF;RINCON_LIVINGR0001400:RF,RF"
+    )
+    bridge = topology.player("RINCON_BRIDGE00001400")
+    assert bridge is not None
+    assert (bridge.is_zone_bridge, bridge.invisible) == (True, True)
+    # IPv6 host and a non-default port in the Location URL.
+    office = topology.player("RINCON_OFFICE00001400")
+    assert office is not None
+    assert (office.host, office.port) == ("fe80::1", 1443)
+    # A player missing most attributes still comes through, with honest gaps.
+    garage = topology.player("RINCON_GARAGE00001400")
+    assert garage == Player(
+        uuid="RINCON_GARAGE00001400",
+        room_name="",
+        host="192.168.1.98",
+        port=1400,
+        software_version=None,
+        software_generation=None,
+        boot_seq=None,
+        invisible=False,
+        is_zone_bridge=False,
+        role=PlayerRole.COORDINATOR,
+        group_id="RINCON_GARAGE00001400:9",
+        channel_map_set=None,
+        ht_sat_chan_map_set=None,
+    )
+    # Members without a UUID or a usable Location cannot be talked to: left out.
+    assert [p.uuid for p in topology.groups[3].members] == ["RINCON_OFFICE00001400"]
+    assert topology.player("RINCON_BADPORT0001400") is None
+    assert topology.group_of("RINCON_NOWHERE0001400") is None
+
+
+def test_lookups() -> None:
+    topology = parse_zone_group_state(_fixture("household_new.xml"))
+
+    group = topology.group_of("RINCON_SURLEFT0001400")
+    assert group is not None
+    assert group.coordinator.uuid == "RINCON_SOUNDBAR001400"
+    assert topology.group_of("RINCON_UNKNOWN") is None
+    assert topology.player("RINCON_UNKNOWN") is None
+    assert topology.group_of("RINCON_PATIO000001400") is None  # vanished
+    assert len(topology.players) == 11
+    assert len(topology.visible_players) == 6
+
+
+@pytest.mark.parametrize(
+    "name", ["household_old.xml", "household_old.escaped.xml"], ids=["plain", "escaped"]
+)
+def test_old_shape_household(name: str) -> None:
+    topology = parse_zone_group_state(_fixture(name).encode())
+
+    kitchen, den = topology.groups
+    assert kitchen.name == "Kitchen + 1"
+    assert den.name == "Den"
+    assert topology.vanished == ()
+    # Old firmware bonds a sub through ChannelMapSet.
+    assert _roles(topology)["RINCON_DENSUB000001400"] is PlayerRole.SATELLITE
+    assert [p.room_name for p in topology.visible_players] == [
+        "Kitchen",
+        "Dining Room",
+        "Den",
+    ]
+
+
+def test_group_coordinator_fallbacks() -> None:
+    text = (
+        "<ZoneGroups>"
+        # No Coordinator attribute: the ID names it.
+        '<ZoneGroup ID="RINCON_B:4">'
+        f'<ZoneGroupMember UUID="RINCON_A" {AT} ZoneName="A"/>'
+        f'<ZoneGroupMember UUID="RINCON_B" {AT} ZoneName="B"/></ZoneGroup>'
+        # A coordinator that is not a member: the first member stands in.
+        f'<ZoneGroup Coordinator="RINCON_GONE"><ZoneGroupMember UUID="RINCON_C" {AT} '
+        'ZoneName="C"/></ZoneGroup>'
+        # A group without identifiable players is dropped.
+        '<ZoneGroup Coordinator="RINCON_X" ID="RINCON_X:1"/>'
+        "<Unexpected/></ZoneGroups>"
+    )
+    first, second = parse_zone_group_state(text).groups
+    assert (first.coordinator_uuid, first.name) == ("RINCON_B", "B + 1")
+    assert (second.coordinator_uuid, second.group_id, second.name) == (
+        "RINCON_C",
+        "RINCON_C",
+        "C",
+    )
+
+
+def test_coordinator_must_be_a_member() -> None:
+    group = ZoneGroup(group_id="G", coordinator_uuid="RINCON_X", members=())
+    with pytest.raises(UpnpResponseError):
+        _ = group.coordinator
+
+
+def test_stereo_pair_with_secondary_listed_first() -> None:
+    text = (
+        '<ZoneGroupState><ZoneGroups><ZoneGroup Coordinator="RINCON_L" ID="RINCON_L:1">'
+        f'<ZoneGroupMember UUID="RINCON_R" {AT} ZoneName="Office" Invisible="1" '
+        'ChannelMapSet="RINCON_L:LF,LF;RINCON_R:RF,RF"/>'
+        f'<ZoneGroupMember UUID="RINCON_L" {AT} ZoneName="Office" '
+        'ChannelMapSet="RINCON_L:LF,LF;RINCON_R:RF,RF"/>'
+        "</ZoneGroup></ZoneGroups><VanishedDevices><Device ZoneName='no uuid'/>"
+        "</VanishedDevices></ZoneGroupState>"
+    )
+    topology = parse_zone_group_state(text)
+    assert _roles(topology) == {
+        "RINCON_R": PlayerRole.STEREO_SECONDARY,
+        "RINCON_L": PlayerRole.COORDINATOR,
+    }
+    assert topology.groups[0].name == "Office"
+    assert topology.vanished == ()
+
+
+def test_satellite_listed_as_member() -> None:
+    # Some firmware lists home theater satellites as plain members.
+    ht = "RINCON_BAR:LF,RF;RINCON_SUB:SW"
+    text = (
+        '<ZoneGroups><ZoneGroup Coordinator="RINCON_BAR" ID="RINCON_BAR:1">'
+        f'<ZoneGroupMember UUID="RINCON_BAR" {AT} ZoneName="TV" '
+        f'HTSatChanMapSet="{ht}"/>'
+        f'<ZoneGroupMember UUID="RINCON_SUB" {AT} ZoneName="TV" '
+        f'HTSatChanMapSet="{ht}"/>'
+        "</ZoneGroup></ZoneGroups>"
+    )
+    topology = parse_zone_group_state(text)
+    assert _roles(topology)["RINCON_SUB"] is PlayerRole.SATELLITE
+    assert topology.groups[0].name == "TV"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not xml",
+        "<ZoneGroupState><Other/></ZoneGroupState>",
+        "<Something/>",
+        "<ZoneGroups><ZoneGroup>",
+        "&lt;ZoneGroups&gt;&lt;ZoneGroup&gt;",
+        "&lt;ZoneGroups&gt;&#1114112;&lt;/ZoneGroups&gt;",
+        "&lt;ZoneGroups&gt;&#xD800;&lt;/ZoneGroups&gt;",
+        b"\xff\xfe<ZoneGroups/>",
+        b"<ZoneGroups>" + b" " * (3 * 1024 * 1024) + b"</ZoneGroups>",
+        '<!DOCTYPE z [<!ENTITY a "b">]><ZoneGroups>&a;</ZoneGroups>',
+    ],
+)
+def test_malformed_is_refused(text: str | bytes) -> None:
+    with pytest.raises(UpnpResponseError):
+        parse_zone_group_state(text)
+
+
+def test_entity_in_room_name_is_not_taken_for_escaping() -> None:
+    text = f'<ZoneGroups><ZoneGroup Coordinator="R"><ZoneGroupMember UUID="R" {AT} '
+    text += 'ZoneName="&lt;ZoneGroup&gt; &amp; &#233;"/></ZoneGroup></ZoneGroups>'
+    assert parse_zone_group_state(text).groups[0].name == "<ZoneGroup> & é"
+
+
+def test_escaped_character_references() -> None:
+    inner = f'<ZoneGroups><ZoneGroup Coordinator="R"><ZoneGroupMember UUID="R" {AT} '
+    inner += 'ZoneName="Caf&#233; &amp; Bar"/></ZoneGroup></ZoneGroups>'
+    escaped = escape(inner, {'"': "&#34;", "'": "&apos;"})
+    escaped = escaped.replace("&lt;ZoneGroupMember", "&#x3C;ZoneGroupMember")
+    assert parse_zone_group_state(escaped).groups[0].name == "Café & Bar"
+
+
+# --- real captures ----------------------------------------------------------------
+
+
+@needs_captures
+def test_capture_old_shape_with_bridge() -> None:
+    """nsd__zonegroupstate.xml: old firmware, anonymised (all UUIDs equal)."""
+    topology = parse_zone_group_state(
+        _zone_group_state_from_capture("nsd__zonegroupstate.xml")
+    )
+    boost, living = topology.groups
+    # The capture's Coordinator attribute carries a line break; it is stripped.
+    assert boost.coordinator_uuid == "RINCON_00000000000001400"
+    assert boost.coordinator.role is PlayerRole.BRIDGE
+    assert boost.name == "BOOST"
+    assert living.group_id == "RINCON_00000000000001400:66"
+    assert [(p.room_name, p.host, p.boot_seq) for p in living.members][:2] == [
+        ("TV Room", "192.168.1.155", 21),
+        ("Kitchen", "192.168.1.151", 114),
+    ]
+    assert len(living.members) == 6
+    assert [p.room_name for p in living.visible_members] == [
+        "Kitchen",
+        "Bedroom",
+        "TV Room",
+        "Bathroom",
+        "Office",
+    ]
+    assert living.name == "TV Room + 4"
+
+
+@needs_captures
+def test_capture_with_satellites_is_malformed_but_repairable() -> None:
+    """The capture lacks the last </ZoneGroup>; refused as is, parsed once repaired."""
+    text = _zone_group_state_from_capture("nsd__zonegroupstate_with_satellites.xml")
+    with pytest.raises(UpnpResponseError):
+        parse_zone_group_state(text)
+
+    repaired = text.replace("</ZoneGroupMember>", "</ZoneGroupMember></ZoneGroup>")
+    topology = parse_zone_group_state(repaired)
+    theater = topology.groups[2]
+    assert theater.name == "Home Theatre"
+    assert [(p.uuid, p.role, p.host) for p in theater.members] == [
+        ("RINCON_000PPP1400", PlayerRole.COORDINATOR, "192.168.1.103"),
+        ("RINCON_000QQQ1400", PlayerRole.SATELLITE, "192.168.1.104"),
+        ("RINCON_000RRR1400", PlayerRole.SATELLITE, "192.168.1.105"),
+        ("RINCON_000SSS1400", PlayerRole.SATELLITE, "192.168.1.106"),
+    ]
+    assert theater.coordinator.software_generation is None
+
+
+@needs_captures
+def test_capture_home_theater() -> None:
+    topology = parse_zone_group_state(
+        _zone_group_state_from_capture(
+            "nst__zone-group.GroupState.ChannelMapSet.home-theater.xml"
+        )
+    )
+    downstairs, upstairs = topology.groups
+    assert downstairs.name == "Downstairs"
+    assert upstairs.name == "Upstairs"
+    assert [p.role for p in downstairs.members] == [
+        PlayerRole.COORDINATOR,
+        PlayerRole.SATELLITE,
+        PlayerRole.SATELLITE,
+        PlayerRole.SATELLITE,
+    ]
+    assert [p.room_name for p in topology.visible_players] == ["Downstairs", "Upstairs"]
+    sub = topology.player("RINCON_FFFFFFFFFFFFFF0FF")
+    assert sub is not None
+    assert (sub.room_name, sub.host, sub.software_generation) == (
+        "Sub",
+        "192.168.4.4",
+        2,
+    )
+    assert topology.vanished == ()
+
+
+@needs_captures
+def test_capture_stereo_pair() -> None:
+    topology = parse_zone_group_state(
+        _zone_group_state_from_capture(
+            "nst__zone-group.GroupState.ChannelMapSet.stereo.xml"
+        )
+    )
+    (office,) = topology.groups
+    assert _roles(topology) == {
+        "RINCON_FFFFFFFFF0000FFF0": PlayerRole.STEREO_SECONDARY,
+        "RINCON_FFFFFFFFFFFFFFFF0": PlayerRole.COORDINATOR,
+    }
+    assert office.name == "Office"
+    assert [p.uuid for p in topology.visible_players] == ["RINCON_FFFFFFFFFFFFFFFF0"]
+
+
+@needs_captures
+def test_capture_normal_group() -> None:
+    topology = parse_zone_group_state(
+        _zone_group_state_from_capture(
+            "nst__zone-group.GroupState.ChannelMapSet.normal.xml"
+        )
+    )
+    (group,) = topology.groups
+    assert group.name == "Kitchen + 1"
+    assert group.group_id == "RINCON_FFFFFFFFFFFFFFFF0:123456789"
+    assert [p.role for p in group.members] == [
+        PlayerRole.COORDINATOR,
+        PlayerRole.MEMBER,
+    ]
+
+
+@needs_captures
+def test_capture_group_state() -> None:
+    topology = parse_zone_group_state(
+        _zone_group_state_from_capture("nst__zone-group.GroupState.xml")
+    )
+    (group,) = topology.groups
+    assert group.name == "Keuken + 2"
+    assert [(p.room_name, p.host, p.software_generation) for p in group.members] == [
+        ("Keuken", "192.168.1.20", 1),
+        ("TV", "192.168.1.21", 1),
+        ("Eetkamer", "192.168.1.22", 1),
+    ]
+
+
+@needs_captures
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [
+            *CAPTURES.glob("nsd__zonegroupstate*.xml"),
+            *CAPTURES.glob("nst__zone-group.GroupState*.xml"),
+        ]
+    ),
+    ids=lambda path: path.name,
+)
+def test_every_capture_parses_or_is_refused_cleanly(path: Path) -> None:
+    """Every capture either yields groups with a coordinator each or is refused."""
+    text = _zone_group_state_from_capture(path.name)
+    try:
+        topology = parse_zone_group_state(text)
+    except UpnpResponseError:
+        assert path.name == "nsd__zonegroupstate_with_satellites.xml"
+        return
+    assert topology.groups
+    for group in topology.groups:
+        assert group.coordinator.uuid == group.coordinator_uuid
+    # And the same capture escaped once more gives the same result.
+    assert parse_zone_group_state(escape(text, {'"': "&quot;"})) == topology
+
+
+def test_captures_list_is_not_empty() -> None:
+    if not CAPTURES.is_dir():
+        pytest.skip(f"the shared Sonos captures are not available at {CAPTURES}")
+    names = {p.name for p in CAPTURES.glob("*.xml")}
+    assert "nst__zone-group.GroupState.xml" in names
+
+
+# --- property-based -----------------------------------------------------------------
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(), st.binary()))
+def test_arbitrary_input_only_raises_client_errors(data: str | bytes) -> None:
+    try:
+        topology = parse_zone_group_state(data)
+    except UpnpClientError:
+        return
+    assert isinstance(topology, HouseholdTopology)
+
+
+_XML_CHARS = st.characters(
+    codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\x00"
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["&lt;", "&gt;", "&amp;", "&quot;", "<", ">", '"']),
+            _XML_CHARS,
+        ),
+        max_size=30,
+    )
+)
+def test_entity_soup_only_raises_client_errors(parts: list[tuple[str, str]]) -> None:
+    text = "&lt;ZoneGroups&gt;" + "".join(a + b for a, b in parts)
+    try:
+        topology = parse_zone_group_state(text)
+    except UpnpClientError:
+        return
+    assert isinstance(topology, HouseholdTopology)
+
+
+_ROOM_KINDS = ("single", "stereo", "theater", "invisible", "bridge")
+
+
+@st.composite
+def _households(draw: st.DrawFn) -> list[list[tuple[str, str]]]:
+    """Groups of rooms: each a (kind, room name); a group's first room leads."""
+    names = st.text(_XML_CHARS, min_size=1, max_size=12).filter(
+        lambda s: s.strip() == s
+    )
+    return draw(
+        st.lists(
+            st.lists(
+                st.tuples(st.sampled_from(_ROOM_KINDS), names), min_size=1, max_size=5
+            ),
+            min_size=1,
+            max_size=5,
+        )
+    )
+
+
+def _household_xml(
+    groups: list[list[tuple[str, str]]], *, old_shape: bool
+) -> tuple[str, dict[str, PlayerRole], list[str]]:
+    """Build a ZoneGroupState; return it, the expected roles and group names."""
+    roles: dict[str, PlayerRole] = {}
+    names: list[str] = []
+    parts: list[str] = ["<ZoneGroups>"]
+    counter = 0
+    for rooms in groups:
+        uuids = [f"RINCON_{counter + index:012d}01400" for index in range(len(rooms))]
+        counter += len(rooms) * 4
+        coordinator = uuids[0]
+        parts.append(f'<ZoneGroup Coordinator="{coordinator}" ID="{coordinator}:1">')
+        visible_others = 0
+        for index, ((kind, room), uuid) in enumerate(zip(rooms, uuids, strict=True)):
+            lead_role = PlayerRole.COORDINATOR if index == 0 else PlayerRole.MEMBER
+            name = quoteattr(room)
+            host = f"10.0.{index}.{counter % 250}"
+            common = f'Location="http://{host}:1400/x.xml" ZoneName={name}'
+            if kind == "bridge":
+                parts.append(
+                    f'<ZoneGroupMember UUID="{uuid}" {common} Invisible="1" '
+                    'IsZoneBridge="1"/>'
+                )
+                roles[uuid] = PlayerRole.BRIDGE
+                continue
+            if kind == "invisible":
+                parts.append(f'<ZoneGroupMember UUID="{uuid}" {common} Invisible="1"/>')
+                roles[uuid] = lead_role
+                continue
+            if index:
+                visible_others += 1
+            roles[uuid] = lead_role
+            if kind == "single":
+                parts.append(f'<ZoneGroupMember UUID="{uuid}" {common}/>')
+            elif kind == "stereo":
+                right = uuid + "R"
+                cms = f"{uuid}:LF,LF;{right}:RF,RF"
+                parts.append(
+                    f'<ZoneGroupMember UUID="{uuid}" {common} ChannelMapSet="{cms}"/>'
+                    f'<ZoneGroupMember UUID="{right}" {common} Invisible="1" '
+                    f'ChannelMapSet="{cms}"/>'
+                )
+                roles[right] = PlayerRole.STEREO_SECONDARY
+            else:
+                sats = [uuid + "S", uuid + "L", uuid + "R"]
+                ht = f"{uuid}:LF,RF;{sats[0]}:SW;{sats[1]}:LR;{sats[2]}:RR"
+                parts.append(
+                    f'<ZoneGroupMember UUID="{uuid}" {common} HTSatChanMapSet="{ht}">'
+                )
+                for sat, channel in zip(sats, ("SW", "LR", "RR"), strict=True):
+                    parts.append(
+                        f'<Satellite UUID="{sat}" {common} Invisible="1" '
+                        f'HTSatChanMapSet="{uuid}:LF,RF;{sat}:{channel}"/>'
+                    )
+                    roles[sat] = PlayerRole.SATELLITE
+                parts.append("</ZoneGroupMember>")
+        parts.append("</ZoneGroup>")
+        lead = rooms[0][1]
+        names.append(f"{lead} + {visible_others}" if visible_others else lead)
+    parts.append("</ZoneGroups>")
+    body = "".join(parts)
+    if not old_shape:
+        body = f"<ZoneGroupState>{body}<VanishedDevices/></ZoneGroupState>"
+    return body, roles, names
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(_households(), st.booleans(), st.booleans())
+def test_generated_households(
+    groups: list[list[tuple[str, str]]], old_shape: bool, escaped: bool
+) -> None:
+    body, roles, names = _household_xml(groups, old_shape=old_shape)
+    if escaped:
+        body = escape(body, {'"': "&quot;"})
+    topology = parse_zone_group_state(body)
+    assert [group.name for group in topology.groups] == names
+    assert _roles(topology) == roles
+    for group in topology.groups:
+        assert all(p.group_id == group.group_id for p in group.members)
+        assert all(p.is_visible_room for p in group.visible_members)
