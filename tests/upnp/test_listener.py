@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.sonos_upnp.upnp import listener as listener_module
+from custom_components.sonos_upnp.upnp import safe_xml
 from custom_components.sonos_upnp.upnp.events import UpnpEvent
 from custom_components.sonos_upnp.upnp.exceptions import UpnpConnectionError
 from custom_components.sonos_upnp.upnp.listener import (
@@ -19,6 +19,7 @@ from custom_components.sonos_upnp.upnp.listener import (
 )
 
 LOCALHOST = "127.0.0.1"
+READ_CAPPED = "custom_components.sonos_upnp.upnp.listener.read_capped"
 SID = "uuid:RINCON_000E58A0B1C201400_sub0000000001"
 
 
@@ -113,20 +114,21 @@ def notify(
 
 async def test_start_binds_a_port_and_stop_releases_it(socket_enabled: None) -> None:
     event_listener = EventListener(host=LOCALHOST)
-    assert not event_listener.started
+    states = [event_listener.started]
     assert repr(event_listener) == "<EventListener (stopped)>"
     with pytest.raises(UpnpConnectionError):
         _ = event_listener.port
     await event_listener.start()
     port = event_listener.port
     assert port > 0
-    assert event_listener.started
+    states.append(event_listener.started)
     assert repr(event_listener) == f"<EventListener 127.0.0.1:{port}>"
     await event_listener.start()  # idempotent
     assert event_listener.port == port
     await event_listener.stop()
-    assert not event_listener.started
+    states.append(event_listener.started)
     await event_listener.stop()  # idempotent
+    assert states == [False, True, False]
 
 
 async def test_port_in_use_is_a_connection_error(listener: EventListener) -> None:
@@ -454,14 +456,14 @@ async def test_sid_registered_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = listener_module.read_capped
+    real_read = safe_xml.read_capped
 
     async def read_then_register(source: Any, max_bytes: int) -> bytes:
         body = await real_read(source, max_bytes)
         listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
         return body
 
-    monkeypatch.setattr(listener_module, "read_capped", read_then_register)
+    monkeypatch.setattr(READ_CAPPED, read_then_register)
     with listener.expect_from(LOCALHOST):
         assert await notify(0) == 200
     assert recorder.seqs == [0]
@@ -473,14 +475,14 @@ async def test_sid_dropped_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = listener_module.read_capped
+    real_read = safe_xml.read_capped
 
     async def read_then_unregister(source: Any, max_bytes: int) -> bytes:
         body = await real_read(source, max_bytes)
         listener.unregister(SID)
         return body
 
-    monkeypatch.setattr(listener_module, "read_capped", read_then_unregister)
+    monkeypatch.setattr(READ_CAPPED, read_then_unregister)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     assert await notify(0) == 412
     assert recorder.events == []
@@ -492,14 +494,14 @@ async def test_sid_moved_to_another_host_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = listener_module.read_capped
+    real_read = safe_xml.read_capped
 
     async def read_then_move(source: Any, max_bytes: int) -> bytes:
         body = await real_read(source, max_bytes)
         listener.register(SID, "127.0.0.2", "AlarmClock", recorder.on_event)
         return body
 
-    monkeypatch.setattr(listener_module, "read_capped", read_then_move)
+    monkeypatch.setattr(READ_CAPPED, read_then_move)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     assert await notify(0) == 403
     assert recorder.events == []

@@ -1,0 +1,799 @@
+"""GENA subscriptions against a small fake speaker, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from custom_components.sonos_upnp.upnp.events import UpnpEvent
+from custom_components.sonos_upnp.upnp.exceptions import (
+    SubscriptionError,
+    UpnpArgumentError,
+    UpnpConnectionError,
+)
+from custom_components.sonos_upnp.upnp.listener import EventListener
+from custom_components.sonos_upnp.upnp.netutil import (
+    callback_url,
+    format_host,
+    local_address_for,
+)
+from custom_components.sonos_upnp.upnp.subscriptions import (
+    Subscription,
+    SubscriptionHealth,
+    SubscriptionManager,
+    parse_timeout,
+)
+
+LOCALHOST = "127.0.0.1"
+ALARM_BODY = (
+    b'<e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0">'
+    b"<e:property><AlarmListVersion>RINCON_1:%d</AlarmListVersion></e:property>"
+    b"</e:propertyset>"
+)
+
+
+@dataclass
+class Received:
+    """One GENA request the fake speaker received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class GenaSpeaker:
+    """A fake speaker's GENA side: grants, refuses, forgets and notifies."""
+
+    session: aiohttp.ClientSession
+    grant: str = "Second-1800"
+    subscribe_status: int = 200
+    send_sid: bool = True
+    renew_status: int = 200
+    initial_event: bool = True
+    hang: bool = False
+    port: int = 0
+    requests: list[Received] = field(default_factory=list)
+    callbacks: dict[str, str] = field(default_factory=dict)
+    seqs: dict[str, int] = field(default_factory=dict)
+    renewed: asyncio.Event = field(default_factory=asyncio.Event)
+    unsubscribed: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    renew_times: list[float] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    _counter: int = 0
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self.handle)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, LOCALHOST, self.port).start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Go away like a rebooting speaker: connections are refused."""
+        self.release.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def reboot(self) -> None:
+        """Come back on the same port having forgotten every subscription."""
+        self.callbacks.clear()
+        self.seqs.clear()
+        self.release = asyncio.Event()
+        await self.start()
+
+    def of(self, method: str) -> list[Received]:
+        return [request for request in self.requests if request.method == method]
+
+    async def notify(self, sid: str, body: bytes | None = None) -> int:
+        """Send the next NOTIFY of sid to its callback; return the HTTP status."""
+        seq = self.seqs.get(sid, 0)
+        self.seqs[sid] = seq + 1
+        return await self.notify_seq(sid, seq, body)
+
+    async def notify_seq(self, sid: str, seq: int, body: bytes | None = None) -> int:
+        headers = {"NT": "upnp:event", "NTS": "upnp:propchange", "SID": sid}
+        headers["SEQ"] = str(seq)
+        async with self.session.request(
+            "NOTIFY",
+            self.callbacks[sid],
+            headers=headers,
+            data=body if body is not None else ALARM_BODY % seq,
+        ) as response:
+            return response.status
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(
+            Received(request.method, request.path, dict(request.headers))
+        )
+        if self.hang:
+            await self.release.wait()
+        if request.method == "UNSUBSCRIBE":
+            sid = request.headers.get("SID", "")
+            self.unsubscribed.set()
+            return web.Response(status=200 if self.callbacks.pop(sid, None) else 412)
+        if request.method != "SUBSCRIBE":
+            return web.Response(status=405)
+        if "SID" in request.headers:
+            return self._renew(request)
+        if self.subscribe_status != 200:
+            return web.Response(status=self.subscribe_status)
+        self._counter += 1
+        sid = f"uuid:RINCON_FAKE_sub{self._counter:010d}"
+        self.callbacks[sid] = request.headers["CALLBACK"].strip("<>")
+        if self.initial_event:
+            # A real speaker's SEQ 0 may overtake its SUBSCRIBE response.
+            assert await self.notify(sid) == 200
+        headers = {"TIMEOUT": self.grant}
+        if self.send_sid:
+            headers["SID"] = sid
+        return web.Response(headers=headers)
+
+    def _renew(self, request: web.Request) -> web.Response:
+        sid = request.headers["SID"]
+        self.renew_times.append(time.monotonic())
+        self.renewed.set()
+        if self.renew_status != 200 or sid not in self.callbacks:
+            return web.Response(status=self.renew_status)
+        return web.Response(headers={"SID": sid, "TIMEOUT": self.grant})
+
+
+class Owner:
+    """What an entity would do with its subscription's callbacks."""
+
+    def __init__(self) -> None:
+        self.events: list[UpnpEvent] = []
+        self.resyncs = 0
+        self.failures: list[Exception] = []
+        self.event_arrived = asyncio.Event()
+        self.resynced = asyncio.Event()
+        self.failed = asyncio.Event()
+        self.failure_times: list[float] = []
+
+    def on_event(self, event: UpnpEvent) -> None:
+        self.events.append(event)
+        self.event_arrived.set()
+
+    def on_resync(self) -> None:
+        self.resyncs += 1
+        self.resynced.set()
+
+    def on_failure(self, err: Exception) -> None:
+        self.failures.append(err)
+        self.failure_times.append(time.monotonic())
+        self.failed.set()
+
+    async def wait(self, event: asyncio.Event, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+        event.clear()
+
+    async def wait_for(
+        self, predicate: Callable[[], bool], timeout: float = 10.0
+    ) -> None:
+        """Wait until predicate holds, woken by every callback."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                waiters = [
+                    asyncio.ensure_future(flag.wait())
+                    for flag in (self.event_arrived, self.resynced, self.failed)
+                ]
+                try:
+                    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waiters:
+                        waiter.cancel()
+                    await asyncio.wait(waiters)
+                for flag in (self.event_arrived, self.resynced, self.failed):
+                    flag.clear()
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+async def listener(socket_enabled: None) -> AsyncIterator[EventListener]:
+    event_listener = EventListener(host=LOCALHOST)
+    await event_listener.start()
+    try:
+        yield event_listener
+    finally:
+        await event_listener.stop()
+
+
+@pytest.fixture
+async def speaker(session: aiohttp.ClientSession) -> AsyncIterator[GenaSpeaker]:
+    fake = GenaSpeaker(session)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+def owner() -> Owner:
+    return Owner()
+
+
+@pytest.fixture
+async def make_subscription(
+    session: aiohttp.ClientSession,
+    listener: EventListener,
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> AsyncIterator[Callable[..., Subscription]]:
+    made: list[Subscription] = []
+
+    def make(service: str = "AlarmClock", **kwargs: Any) -> Subscription:
+        options: dict[str, Any] = {
+            "on_resync": owner.on_resync,
+            "on_failure": owner.on_failure,
+            "min_renew_delay": 0.05,
+            "backoff_initial": 0.05,
+            "backoff_max": 0.2,
+            "timeout": 5.0,
+            "unsubscribe_timeout": 1.0,
+        }
+        options.update(kwargs)
+        subscription = Subscription(
+            session,
+            listener,
+            LOCALHOST,
+            speaker.port,
+            service,
+            owner.on_event,
+            **options,
+        )
+        made.append(subscription)
+        return subscription
+
+    yield make
+    for subscription in made:
+        await subscription.stop()
+
+
+async def test_subscribe_delivers_the_initial_event(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+    owner: Owner,
+) -> None:
+    subscription = make_subscription("AlarmClock")
+    assert subscription.service == "AlarmClock"
+    before = datetime.now(UTC)
+    await subscription.start()
+    [request] = speaker.of("SUBSCRIBE")
+    assert request.path == "/AlarmClock/Event"
+    assert request.headers["CALLBACK"] == f"<http://127.0.0.1:{listener.port}/notify>"
+    assert request.headers["NT"] == "upnp:event"
+    assert request.headers["TIMEOUT"] == "Second-1800"
+    # SEQ 0 was sent before the SUBSCRIBE response and still reached us.
+    [event] = owner.events
+    assert (event.sid, event.seq, event.service, event.host) == (
+        subscription.sid,
+        0,
+        "AlarmClock",
+        LOCALHOST,
+    )
+    assert event.variables == {"AlarmListVersion": "RINCON_1:0"}
+    assert owner.resyncs == 0
+    health = subscription.health
+    assert isinstance(health, SubscriptionHealth)
+    assert health.service == "AlarmClock"
+    assert (health.host, health.port) == (LOCALHOST, speaker.port)
+    assert health.sid == subscription.sid
+    assert health.sid is not None
+    assert health.sid.startswith("uuid:RINCON_FAKE_sub")
+    assert health.callback_url == f"http://127.0.0.1:{listener.port}/notify"
+    assert health.granted_timeout == 1800
+    assert health.renew_at is not None
+    assert 890 < health.renew_at - time.monotonic() <= 900
+    assert health.last_event_at is not None
+    assert health.last_event_at >= before
+    assert health.events_received == 1
+    assert (health.failures, health.last_error, health.active) == (0, None, True)
+
+
+async def test_initial_event_after_the_response_and_later_events(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    speaker.initial_event = False
+    subscription = make_subscription("DeviceProperties")
+    await subscription.start()
+    assert owner.events == []
+    sid = subscription.sid
+    assert sid is not None
+    for _ in range(3):
+        assert await speaker.notify(sid) == 200
+    assert [event.seq for event in owner.events] == [0, 1, 2]
+    assert owner.resyncs == 0
+    assert subscription.health.events_received == 3
+
+
+async def test_seq_gap_calls_on_resync(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    subscription = make_subscription()
+    await subscription.start()
+    sid = subscription.sid
+    assert sid is not None
+    assert await speaker.notify_seq(sid, 1) == 200
+    assert owner.resyncs == 0
+    assert await speaker.notify_seq(sid, 3) == 200  # SEQ 2 was lost
+    assert owner.resyncs == 1
+    assert await speaker.notify_seq(sid, 4) == 200
+    assert owner.resyncs == 1
+    assert [event.seq for event in owner.events] == [0, 1, 3, 4]
+
+
+async def test_renewal_at_half_the_granted_timeout(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    speaker.grant = "Second-2"
+    subscription = make_subscription(requested_timeout=300)
+    started = time.monotonic()
+    await subscription.start()
+    sid = subscription.sid
+    assert subscription.health.granted_timeout == 2
+    await owner.wait(speaker.renewed)
+    elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 5
+    renewal = speaker.of("SUBSCRIBE")[1]
+    assert renewal.headers["SID"] == sid
+    assert renewal.headers["TIMEOUT"] == "Second-300"
+    assert "CALLBACK" not in renewal.headers
+    assert "NT" not in renewal.headers
+    # And again, one second after the first renewal.
+    await owner.wait(speaker.renewed)
+    assert 0.9 <= speaker.renew_times[1] - speaker.renew_times[0] < 5
+    assert subscription.sid == sid
+    assert len(speaker.of("SUBSCRIBE")) == 3
+    assert owner.resyncs == 0
+    assert subscription.health.failures == 0
+
+
+async def test_412_on_renewal_resubscribes_with_a_new_sid(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+    owner: Owner,
+) -> None:
+    speaker.grant = "Second-1"
+    subscription = make_subscription(renew_fraction=0.2)
+    await subscription.start()
+    old_sid = subscription.sid
+    assert old_sid is not None
+    # The speaker rebooted and forgot us.
+    speaker.callbacks.clear()
+    speaker.renew_status = 412
+    await owner.wait(owner.resynced)
+    new_sid = subscription.sid
+    assert new_sid is not None
+    assert new_sid != old_sid
+    assert listener.is_registered(new_sid)
+    assert not listener.is_registered(old_sid)
+    assert owner.resyncs == 1
+    [failure] = owner.failures
+    assert isinstance(failure, SubscriptionError)
+    assert failure.status == 412
+    fresh = speaker.of("SUBSCRIBE")[-1]
+    assert "CALLBACK" in fresh.headers
+    assert "SID" not in fresh.headers
+    # The fresh subscription's SEQ 0 arrived; the old SID is refused now.
+    assert [(event.sid, event.seq) for event in owner.events] == [
+        (old_sid, 0),
+        (new_sid, 0),
+    ]
+    speaker.callbacks[old_sid] = speaker.callbacks[new_sid]
+    assert await speaker.notify_seq(old_sid, 1) == 412
+    health = subscription.health
+    assert (health.failures, health.active) == (1, True)
+    assert health.last_error is not None
+    assert "412" in health.last_error
+
+
+async def test_connection_refused_backs_off_then_recovers(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    speaker.grant = "Second-1"
+    subscription = make_subscription(
+        renew_fraction=0.1, backoff_initial=0.05, backoff_max=0.2
+    )
+    await subscription.start()
+    old_sid = subscription.sid
+    await speaker.stop()
+    # The renewal fails, then every resubscription: 0.05, 0.1, 0.2, 0.2 ...
+    await owner.wait_for(lambda: len(owner.failures) >= 5)
+    assert all(isinstance(err, UpnpConnectionError) for err in owner.failures)
+    gaps = [
+        later - earlier
+        for earlier, later in zip(
+            owner.failure_times[1:], owner.failure_times[2:], strict=False
+        )
+    ]
+    assert gaps[0] >= 0.045
+    assert gaps[1] >= 0.09
+    assert gaps[2] >= 0.18
+    assert owner.resyncs == 0
+    health = subscription.health
+    assert health.sid is None
+    assert not health.active
+    assert health.failures >= 5
+    await speaker.reboot()
+    await owner.wait_for(lambda: owner.resyncs >= 1)
+    assert subscription.sid is not None
+    assert subscription.sid != old_sid
+    assert subscription.health.active
+    # The new subscription's initial event arrived.
+    assert owner.events[-1].sid == subscription.sid
+    assert owner.events[-1].seq == 0
+
+
+async def test_stop_unsubscribes_and_unregisters(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+    owner: Owner,
+) -> None:
+    subscription = make_subscription()
+    await subscription.start()
+    sid = subscription.sid
+    assert sid is not None
+    await subscription.stop()
+    [request] = speaker.of("UNSUBSCRIBE")
+    assert request.headers["SID"] == sid
+    assert request.path == "/AlarmClock/Event"
+    assert sid not in speaker.callbacks
+    assert not listener.is_registered(sid)
+    health = subscription.health
+    assert (health.sid, health.active, health.renew_at) == (None, False, None)
+    # A late NOTIFY for the old SID is refused.
+    speaker.callbacks[sid] = f"http://127.0.0.1:{listener.port}/notify"
+    assert await speaker.notify_seq(sid, 1) == 412
+    await subscription.stop()  # idempotent
+    assert len(speaker.of("UNSUBSCRIBE")) == 1
+
+
+async def test_stop_is_best_effort_when_the_speaker_is_gone(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+) -> None:
+    subscription = make_subscription()
+    await subscription.start()
+    await speaker.stop()
+    await subscription.stop()
+    assert not subscription.health.active
+
+
+async def test_stop_is_best_effort_when_the_speaker_hangs(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+) -> None:
+    subscription = make_subscription(unsubscribe_timeout=0.1)
+    await subscription.start()
+    speaker.hang = True
+    await subscription.stop()
+    assert speaker.of("UNSUBSCRIBE")
+    assert not subscription.health.active
+
+
+async def test_stop_before_start(
+    make_subscription: Callable[..., Subscription],
+) -> None:
+    subscription = make_subscription()
+    await subscription.stop()
+    assert subscription.health.sid is None
+
+
+async def test_start_twice_subscribes_once(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    subscription = make_subscription()
+    await subscription.start()
+    await subscription.start()
+    assert len(speaker.of("SUBSCRIBE")) == 1
+
+
+async def test_refused_subscribe_raises(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    speaker.subscribe_status = 503
+    subscription = make_subscription()
+    with pytest.raises(SubscriptionError) as caught:
+        await subscription.start()
+    assert caught.value.status == 503
+    health = subscription.health
+    assert (health.failures, health.active, health.sid) == (1, False, None)
+    assert owner.failures == [caught.value]
+
+
+async def test_answer_without_sid_raises(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    speaker.send_sid = False
+    speaker.initial_event = False
+    with pytest.raises(SubscriptionError, match="without SID"):
+        await make_subscription().start()
+
+
+async def test_unreachable_speaker_raises(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    await speaker.stop()
+    with pytest.raises(UpnpConnectionError, match="failed"):
+        await make_subscription().start()
+
+
+async def test_hanging_speaker_times_out(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    speaker.hang = True
+    with pytest.raises(UpnpConnectionError, match="timed out"):
+        await make_subscription(timeout=0.1).start()
+
+
+async def test_infinite_grant_means_the_requested_timeout(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    speaker.grant = "infinite"
+    subscription = make_subscription(requested_timeout=600)
+    await subscription.start()
+    assert subscription.health.granted_timeout == 600
+
+
+async def test_failure_callback_errors_are_logged(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(err: Exception) -> None:
+        raise RuntimeError("owner bug")
+
+    speaker.subscribe_status = 500
+    subscription = make_subscription(on_failure=broken)
+    with caplog.at_level(logging.ERROR), pytest.raises(SubscriptionError):
+        await subscription.start()
+    assert "Failure callback of AlarmClock failed" in caplog.text
+
+
+async def test_without_owner_callbacks(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    speaker.grant = "Second-1"
+    subscription = make_subscription(
+        on_resync=None, on_failure=None, renew_fraction=0.1
+    )
+    await subscription.start()
+    sid = subscription.sid
+    assert sid is not None
+    assert await speaker.notify_seq(sid, 5) == 200  # a gap, nobody to tell
+    speaker.renew_status = 412
+    speaker.callbacks.clear()
+    async with asyncio.timeout(10):
+        while subscription.sid in (None, sid):
+            await asyncio.wait_for(speaker.renewed.wait(), 10)
+            speaker.renewed.clear()
+            speaker.renew_status = 200
+    assert subscription.health.failures >= 1
+
+
+def test_unknown_service_is_refused(
+    session: aiohttp.ClientSession, listener: EventListener
+) -> None:
+    with pytest.raises(UpnpArgumentError):
+        Subscription(session, listener, LOCALHOST, 1400, "Nope", lambda _: None)
+
+
+def test_repr(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    assert repr(make_subscription("ZoneGroupTopology")) == (
+        f"<Subscription ZoneGroupTopology 127.0.0.1:{speaker.port} None>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("Second-300", 300),
+        ("second-7", 7),
+        (" Second-1800 ", 1800),
+        ("Second-infinite", 1800),
+        ("infinite", 1800),
+        (None, 1800),
+        ("Second-", 1800),
+        ("Minute-5", 1800),
+    ],
+)
+def test_parse_timeout(header: str | None, seconds: int) -> None:
+    assert parse_timeout(header, 1800) == seconds
+
+
+# --- SubscriptionManager ------------------------------------------------------
+
+
+async def test_manager_starts_and_stops_all(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    manager = SubscriptionManager()
+    for service in ("AlarmClock", "ZoneGroupTopology", "AVTransport"):
+        manager.add(make_subscription(service))
+    assert await manager.start_all() == []
+    assert len(manager.subscriptions) == 3
+    assert {health.service for health in manager.health} == {
+        "AlarmClock",
+        "ZoneGroupTopology",
+        "AVTransport",
+    }
+    assert all(health.active for health in manager.health)
+    assert {event.service for event in owner.events} == {
+        "AlarmClock",
+        "ZoneGroupTopology",
+        "AVTransport",
+    }
+    await manager.stop_all()
+    assert len(speaker.of("UNSUBSCRIBE")) == 3
+    assert not manager.subscriptions
+
+
+async def test_manager_reports_failures(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    manager = SubscriptionManager()
+    manager.add(make_subscription())
+    speaker.subscribe_status = 500
+    [error] = await manager.start_all()
+    assert isinstance(error, SubscriptionError)
+    await manager.stop_all()
+
+
+async def test_manager_does_not_hide_bugs(
+    make_subscription: Callable[..., Subscription], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = make_subscription()
+
+    async def buggy() -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(subscription, "start", buggy)
+    manager = SubscriptionManager()
+    manager.add(subscription)
+    with pytest.raises(RuntimeError, match="bug"):
+        await manager.start_all()
+
+
+# --- netutil ------------------------------------------------------------------
+
+
+def test_local_address_for_loopback(socket_enabled: None) -> None:
+    assert local_address_for(LOCALHOST) == LOCALHOST
+
+
+class FakeUdpSocket:
+    """Stands in for a UDP socket: records the route asked for."""
+
+    local = "fe80::1234%eth0"
+    fail = False
+    connected: ClassVar[list[tuple[Any, ...]]] = []
+
+    def __init__(self, family: int, kind: int) -> None:
+        self.family = family
+        assert kind == socket.SOCK_DGRAM
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+    def connect(self, address: tuple[Any, ...]) -> None:
+        if self.fail:
+            raise OSError("Network is unreachable")
+        FakeUdpSocket.connected.append((self.family, *address))
+
+    def getsockname(self) -> tuple[Any, ...]:
+        return (self.local, 0, 0, 0)
+
+
+@pytest.fixture
+def fake_udp(monkeypatch: pytest.MonkeyPatch) -> type[FakeUdpSocket]:
+    FakeUdpSocket.connected = []
+    FakeUdpSocket.fail = False
+    monkeypatch.setattr(socket, "socket", FakeUdpSocket)
+    return FakeUdpSocket
+
+
+def test_local_address_for_ipv6(fake_udp: type[FakeUdpSocket]) -> None:
+    assert local_address_for("fe80::aa%eth0") == "fe80::1234%eth0"
+    assert fake_udp.connected == [(socket.AF_INET6, "fe80::aa%eth0", 1400)]
+
+
+def test_local_address_for_a_name(
+    fake_udp: type[FakeUdpSocket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def getaddrinfo(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
+        assert (host, port) == ("sonos-kitchen.local", 1400)
+        return [(socket.AF_INET6, socket.SOCK_DGRAM, 0, "", ("2001:db8::5", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    fake_udp.local = "2001:db8::1"
+    assert local_address_for("sonos-kitchen.local") == "2001:db8::1"
+    assert fake_udp.connected[0][0] == socket.AF_INET6
+
+
+def test_unresolvable_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    def getaddrinfo(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with pytest.raises(UpnpConnectionError, match="cannot resolve"):
+        local_address_for("nowhere.invalid")
+
+
+def test_no_route(fake_udp: type[FakeUdpSocket]) -> None:
+    fake_udp.fail = True
+    with pytest.raises(UpnpConnectionError, match="no route"):
+        local_address_for("192.0.2.1")
+
+
+def test_callback_url(fake_udp: type[FakeUdpSocket]) -> None:
+    fake_udp.local = "192.168.1.10"
+    assert callback_url(34567, "192.168.1.20") == "http://192.168.1.10:34567/notify"
+    assert callback_url(34567, "192.168.1.20", "10.0.0.5", 8080) == (
+        "http://10.0.0.5:8080/notify"
+    )
+    assert callback_url(34567, "192.168.1.20", advertise_port=8080) == (
+        "http://192.168.1.10:8080/notify"
+    )
+    fake_udp.local = "fe80::1234%eth0"
+    assert callback_url(40000, "fe80::aa%eth0") == (
+        "http://[fe80::1234%25eth0]:40000/notify"
+    )
+    assert fake_udp.connected == [
+        (socket.AF_INET, "192.168.1.20", 1400),
+        (socket.AF_INET, "192.168.1.20", 1400),
+        (socket.AF_INET6, "fe80::aa%eth0", 1400),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "formatted"),
+    [
+        ("192.168.1.2", "192.168.1.2"),
+        ("2001:db8::1", "[2001:db8::1]"),
+        ("[2001:db8::1]", "[2001:db8::1]"),
+        ("fe80::1%eth0", "[fe80::1%25eth0]"),
+        ("sonos.local", "sonos.local"),
+    ],
+)
+def test_format_host(host: str, formatted: str) -> None:
+    assert format_host(host) == formatted
