@@ -7,7 +7,7 @@ import contextlib
 import ipaddress
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
@@ -80,6 +80,20 @@ class Gena:
         self._player = player
         self.subscriptions: dict[str, Subscription] = {}
         self.counters = EventCounters()
+        self._counted = asyncio.Condition()
+
+    async def wait_for_counters(
+        self, predicate: Callable[[EventCounters], bool], timeout: float = 5.0
+    ) -> EventCounters:
+        """Wait until the NOTIFY counters satisfy predicate (TimeoutError if not)."""
+        async with asyncio.timeout(timeout), self._counted:
+            await self._counted.wait_for(lambda: predicate(self.counters))
+        return self.counters
+
+    async def _count(self, outcome: str) -> None:
+        setattr(self.counters, outcome, getattr(self.counters, outcome) + 1)
+        async with self._counted:
+            self._counted.notify_all()
 
     # -- HTTP -------------------------------------------------------------
 
@@ -212,7 +226,7 @@ class Gena:
 
     async def _deliver(self, subscription: Subscription, seq: int, body: bytes) -> None:
         if self._player.faults.drop_events:
-            self.counters.dropped += 1
+            await self._count("dropped")
             return
         session = self._player.household.session
         headers = {
@@ -238,7 +252,7 @@ class Gena:
                             continue
             except aiohttp.ClientError, TimeoutError, OSError:
                 continue
-            self.counters.sent += 1
             subscription.delivered.append(seq)
+            await self._count("sent")
             return
-        self.counters.failed += 1
+        await self._count("failed")

@@ -77,6 +77,7 @@ class Player:
         self.gena = Gena(self)
         self.requests_served = 0
         self.online = False
+        self._online_changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
     # -- identity ---------------------------------------------------------
@@ -165,14 +166,24 @@ class Player:
             raise
         self._runner = runner
         self.port = runner.addresses[0][1]
-        self.online = True
+        await self._set_online(True)
+
+    async def _set_online(self, online: bool) -> None:
+        self.online = online
+        async with self._online_changed:
+            self._online_changed.notify_all()
+
+    async def wait_online(self, online: bool = True, timeout: float = 5.0) -> None:
+        """Wait until the player is (or is no longer) serving."""
+        async with asyncio.timeout(timeout), self._online_changed:
+            await self._online_changed.wait_for(lambda: self.online is online)
 
     async def stop(self) -> None:
         """Stop serving: the port refuses connections; subscriptions stay."""
         runner, self._runner = self._runner, None
-        self.online = False
         if runner is not None:
             await runner.cleanup()
+        await self._set_online(False)
 
     async def close(self) -> None:
         """Stop serving and drop every subscription (household shutdown)."""

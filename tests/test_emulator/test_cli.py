@@ -1,0 +1,42 @@
+"""The command line: arguments, output lines, a full start/stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.emulator.__main__ import describe, main, make_household, parse_args, run
+
+
+def test_arguments_and_loopback_only() -> None:
+    args = parse_args(["--players", "5", "--base-port", "0"])
+    assert (args.players, args.host, args.scenario) == (5, "127.0.0.1", "singles")
+    assert len(make_household(args).players) == 5
+    assert len(make_household(parse_args(["--scenario", "home_theater"])).players) == 5
+    with pytest.raises(SystemExit):
+        parse_args(["--host", "192.0.2.1"])
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_run_prints_one_line_per_player(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stop = asyncio.Event()
+    stop.set()
+    await run(parse_args(["--players", "3", "--seed", "4"]), stop)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Household Sonos_")
+    assert len(lines) == 4
+    for line in lines[1:]:
+        room, uuid, address = line.rsplit(maxsplit=2)
+        assert uuid.startswith("RINCON_")
+        assert address.startswith("http://127.0.0.1:")
+        assert room.strip()
+
+
+def test_describe_marks_bonded_players() -> None:
+    household = make_household(parse_args(["--scenario", "stereo_pair"]))
+    lines = describe(household)
+    assert sum(line.endswith("(bonded)") for line in lines) == 1
+    assert callable(main)
