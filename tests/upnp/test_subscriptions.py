@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from custom_components.sonos_upnp.upnp.client import SonosUpnpClient
 from custom_components.sonos_upnp.upnp.events import UpnpEvent
 from custom_components.sonos_upnp.upnp.exceptions import (
     SubscriptionError,
@@ -33,6 +34,8 @@ from custom_components.sonos_upnp.upnp.subscriptions import (
     SubscriptionManager,
     parse_timeout,
 )
+from tests.emulator.household import Household
+from tests.emulator.player import Player
 
 LOCALHOST = "127.0.0.1"
 ALARM_BODY = (
@@ -797,3 +800,183 @@ def test_callback_url(fake_udp: type[FakeUdpSocket]) -> None:
 )
 def test_format_host(host: str, formatted: str) -> None:
     assert format_host(host) == formatted
+
+
+# --- against the emulated household (tests/emulator) -------------------------
+
+
+def _alarm(room_uuid: str, start: str) -> dict[str, object]:
+    return {
+        "StartLocalTime": start,
+        "Duration": "00:30:00",
+        "Recurrence": "WEEKDAYS",
+        "Enabled": True,
+        "RoomUUID": room_uuid,
+        "ProgramURI": "x-rincon-buzzer:0",
+        "ProgramMetaData": "",
+        "PlayMode": "NORMAL",
+        "Volume": 20,
+        "IncludeLinkedZones": False,
+    }
+
+
+@pytest.fixture
+async def emulated(
+    session: aiohttp.ClientSession,
+    listener: EventListener,
+    emulator_player: Player,
+    owner: Owner,
+) -> AsyncIterator[Callable[..., Subscription]]:
+    made: list[Subscription] = []
+
+    def make(
+        service: str, player: Player = emulator_player, **kwargs: Any
+    ) -> Subscription:
+        options: dict[str, Any] = {
+            "on_resync": owner.on_resync,
+            "on_failure": owner.on_failure,
+            "min_renew_delay": 0.05,
+            "backoff_initial": 0.05,
+            "backoff_max": 0.2,
+            "timeout": 5.0,
+        }
+        options.update(kwargs)
+        subscription = Subscription(
+            session,
+            listener,
+            player.host,
+            player.port,
+            service,
+            owner.on_event,
+            **options,
+        )
+        made.append(subscription)
+        return subscription
+
+    yield make
+    for subscription in made:
+        await subscription.stop()
+
+
+def _events_of(owner: Owner, subscription: Subscription) -> list[UpnpEvent]:
+    return [event for event in owner.events if event.sid == subscription.sid]
+
+
+async def test_emulator_initial_events_then_an_alarm_change(
+    emulated: Callable[..., Subscription],
+    emulator_player: Player,
+    emulator_household: Household,
+    session: aiohttp.ClientSession,
+    owner: Owner,
+) -> None:
+    topology = emulated("ZoneGroupTopology")
+    alarm_clock = emulated("AlarmClock")
+    await topology.start()
+    await alarm_clock.start()
+    await owner.wait_for(
+        lambda: bool(_events_of(owner, topology) and _events_of(owner, alarm_clock))
+    )
+    [zgt0] = _events_of(owner, topology)
+    [alarm0] = _events_of(owner, alarm_clock)
+    assert (zgt0.seq, zgt0.service, zgt0.host) == (0, "ZoneGroupTopology", LOCALHOST)
+    assert emulator_player.uuid in zgt0.variables["ZoneGroupState"]
+    assert alarm0.seq == 0
+    version0 = alarm0.variables["AlarmListVersion"]
+    assert version0 == emulator_household.alarms.version
+
+    client = SonosUpnpClient(session, timeout=5.0)
+    await client.call(
+        emulator_player.host,
+        emulator_player.port,
+        "AlarmClock",
+        "CreateAlarm",
+        _alarm(emulator_player.uuid, "07:15:00"),
+    )
+    await owner.wait_for(lambda: len(_events_of(owner, alarm_clock)) == 2)
+    alarm1 = _events_of(owner, alarm_clock)[1]
+    assert alarm1.seq == 1
+    assert alarm1.variables["AlarmListVersion"] == emulator_household.alarms.version
+    assert alarm1.variables["AlarmListVersion"] != version0
+    assert owner.resyncs == 0
+    assert alarm_clock.health.events_received == 2
+
+    await alarm_clock.stop()
+    await topology.stop()
+    assert emulator_player.gena.subscriptions == {}
+
+
+async def test_emulator_dropped_event_triggers_resync(
+    emulated: Callable[..., Subscription],
+    emulator_player: Player,
+    session: aiohttp.ClientSession,
+    owner: Owner,
+) -> None:
+    alarm_clock = emulated("AlarmClock")
+    await alarm_clock.start()
+    await owner.wait_for(lambda: len(owner.events) == 1)
+    client = SonosUpnpClient(session, timeout=5.0)
+    host, port = emulator_player.host, emulator_player.port
+    emulator_player.faults.drop_events = True
+    await client.call(
+        host,
+        port,
+        "AlarmClock",
+        "CreateAlarm",
+        _alarm(emulator_player.uuid, "06:00:00"),
+    )
+    await emulator_player.gena.wait_for_counters(lambda counters: counters.dropped == 1)
+    emulator_player.faults.drop_events = False
+    await client.call(
+        host,
+        port,
+        "AlarmClock",
+        "CreateAlarm",
+        _alarm(emulator_player.uuid, "06:30:00"),
+    )
+    await owner.wait_for(lambda: owner.resyncs == 1 and len(owner.events) == 2)
+    assert [event.seq for event in owner.events] == [0, 2]
+
+
+async def test_emulator_reboot_412_then_resubscribe(
+    emulated: Callable[..., Subscription],
+    emulator_player: Player,
+    owner: Owner,
+) -> None:
+    # Granted 1 s: the renewal comes 0.5 s after subscribing, after the reboot.
+    topology = emulated("ZoneGroupTopology", requested_timeout=1)
+    await topology.start()
+    assert topology.health.granted_timeout == 1
+    old_sid = topology.sid
+    await owner.wait_for(lambda: len(owner.events) == 1)
+    boot_seq = emulator_player.boot_seq
+    await emulator_player.reboot(outage=0.01)
+    assert emulator_player.boot_seq == boot_seq + 1
+    await owner.wait_for(lambda: owner.resyncs == 1)
+    [failure] = owner.failures
+    assert isinstance(failure, SubscriptionError)
+    assert failure.status == 412
+    assert topology.sid is not None
+    assert topology.sid != old_sid
+    assert topology.sid in emulator_player.gena.subscriptions
+    await owner.wait_for(lambda: any(e.sid == topology.sid for e in owner.events))
+    fresh = next(e for e in owner.events if e.sid == topology.sid)
+    assert fresh.seq == 0
+    health = topology.health
+    assert (health.active, health.failures) == (True, 1)
+
+
+async def test_emulator_offline_player_is_resubscribed_when_back(
+    emulated: Callable[..., Subscription],
+    emulator_player: Player,
+    owner: Owner,
+) -> None:
+    alarm_clock = emulated("AlarmClock", requested_timeout=1)
+    await alarm_clock.start()
+    await emulator_player.go_offline()
+    await owner.wait_for(lambda: len(owner.failures) >= 3)
+    assert all(isinstance(err, UpnpConnectionError) for err in owner.failures)
+    assert not alarm_clock.health.active
+    await emulator_player.go_online()
+    await owner.wait_for(lambda: owner.resyncs == 1)
+    assert alarm_clock.health.active
+    assert alarm_clock.sid in emulator_player.gena.subscriptions
