@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custom_components.sonos_upnp.upnp.client import SonosUpnpClient
 from custom_components.sonos_upnp.upnp.exceptions import (
     UpnpClientError,
     UpnpResponseError,
@@ -25,6 +27,7 @@ from custom_components.sonos_upnp.upnp.topology import (
     ZoneGroup,
     parse_zone_group_state,
 )
+from tests.emulator.pytest_plugin import HouseholdFactory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "topology"
 CAPTURES = Path(__file__).parents[2].parent / "shared" / "sonos" / "captures"
@@ -206,6 +209,7 @@ def test_group_coordinator_fallbacks() -> None:
         # A coordinator that is not a member: the first member stands in.
         f'<ZoneGroup Coordinator="RINCON_GONE"><ZoneGroupMember UUID="RINCON_C" {AT} '
         'ZoneName="C"/></ZoneGroup>'
+        "<Unexpected/>"
         # A group without identifiable players is dropped.
         '<ZoneGroup Coordinator="RINCON_X" ID="RINCON_X:1"/>'
         "<Unexpected/></ZoneGroups>"
@@ -589,3 +593,81 @@ def test_generated_households(
     for group in topology.groups:
         assert all(p.group_id == group.group_id for p in group.members)
         assert all(p.is_visible_room for p in group.visible_members)
+
+
+# --- over real HTTP against emulated households ---------------------------------------
+
+
+async def _fetch(session: aiohttp.ClientSession, host: str, port: int) -> str:
+    client = SonosUpnpClient(session, timeout=5)
+    outputs = await client.call(host, port, "ZoneGroupTopology", "GetZoneGroupState")
+    text = outputs["ZoneGroupState"]
+    assert isinstance(text, str)
+    return text
+
+
+async def test_emulated_home_theater(
+    emulator_household_factory: HouseholdFactory, http_session: aiohttp.ClientSession
+) -> None:
+    household = await emulator_household_factory("home_theater")
+    soundbar, sub, left, right, kitchen = household.players
+    text = await _fetch(http_session, kitchen.host, kitchen.port)
+    topology = parse_zone_group_state(text)
+
+    assert sorted(group.name for group in topology.groups) == ["Kitchen", "Living Room"]
+    assert _roles(topology) == {
+        soundbar.uuid: PlayerRole.COORDINATOR,
+        sub.uuid: PlayerRole.SATELLITE,
+        left.uuid: PlayerRole.SATELLITE,
+        right.uuid: PlayerRole.SATELLITE,
+        kitchen.uuid: PlayerRole.COORDINATOR,
+    }
+    theater = topology.group_of(sub.uuid)
+    assert theater is not None
+    assert theater.coordinator_uuid == soundbar.uuid
+    assert {(p.host, p.port) for p in topology.players.values()} == {
+        (p.host, p.port) for p in household.players
+    }
+    # The same state, escaped once more as inside a NOTIFY body.
+    assert parse_zone_group_state(escape(text, {'"': "&quot;"})) == topology
+
+
+async def test_emulated_stereo_pair(
+    emulator_household_factory: HouseholdFactory, http_session: aiohttp.ClientSession
+) -> None:
+    household = await emulator_household_factory("stereo_pair")
+    left, right, kitchen = household.players
+    topology = parse_zone_group_state(await _fetch(http_session, left.host, left.port))
+    assert _roles(topology)[right.uuid] is PlayerRole.STEREO_SECONDARY
+    assert _roles(topology)[left.uuid] is PlayerRole.COORDINATOR
+    assert [p.uuid for p in topology.visible_players] == [left.uuid, kitchen.uuid]
+
+    # Grouping the kitchen with the pair: the pair counts as one room.
+    household.group(kitchen, left)
+    topology = parse_zone_group_state(await _fetch(http_session, left.host, left.port))
+    (group,) = topology.groups
+    assert group.coordinator_uuid == kitchen.uuid
+    assert group.name == "Kitchen + 1"
+
+
+async def test_emulated_large_household(
+    emulator_household_factory: HouseholdFactory, http_session: aiohttp.ClientSession
+) -> None:
+    household = await emulator_household_factory("large64")
+    first = household.players[0]
+    topology = parse_zone_group_state(
+        await _fetch(http_session, first.host, first.port)
+    )
+    assert len(topology.players) == 64
+    assert len(topology.visible_players) == 64
+    expected = {
+        coordinator.room_name: len(household.group_members(coordinator))
+        for coordinator in household.players
+        if coordinator.group_coordinator is coordinator
+    }
+    assert {
+        group.coordinator.room_name: len(group.members) for group in topology.groups
+    } == expected
+    assert sorted(g.name for g in topology.groups if "+" in g.name) == sorted(
+        f"{room} + {count - 1}" for room, count in expected.items() if count > 1
+    )
