@@ -975,8 +975,8 @@ async def test_emulator_offline_player_is_resubscribed_when_back(
     await emulator_player.go_offline()
     await owner.wait_for(lambda: len(owner.failures) >= 3)
     assert all(isinstance(err, UpnpConnectionError) for err in owner.failures)
-    assert not alarm_clock.health.active
+    offline_health = alarm_clock.health
     await emulator_player.go_online()
     await owner.wait_for(lambda: owner.resyncs == 1)
-    assert alarm_clock.health.active
+    assert (offline_health.active, alarm_clock.health.active) == (False, True)
     assert alarm_clock.sid in emulator_player.gena.subscriptions
