@@ -335,3 +335,47 @@ def test_parse_response_raises_only_client_errors_on_near_envelopes(text: str) -
     except UpnpClientError:
         return
     assert isinstance(outputs["CurrentVolume"], int)
+
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.sampled_from(["Master", "1", "0", "true", "ON_1245", "ONCE", " 5 "]),
+)
+
+
+@given(st.sampled_from(ALL_ACTIONS), st.data())
+def test_build_request_refuses_or_builds_on_any_arguments(pair, data) -> None:
+    service, action = pair
+    names = [a.name for a in action.inputs]
+    keys = st.sampled_from(names) if names else st.just("Extra")
+    args = data.draw(
+        st.dictionaries(st.one_of(keys, st.text(max_size=5)), ANY_VALUE, max_size=12)
+    )
+    try:
+        _, body = build_request(service, action, args)
+    except UpnpArgumentError:
+        return
+    request = parse_soap_request(body)
+    assert [name for name, _ in request.arguments] == names
+
+
+@given(st.text())
+def test_any_string_is_refused_or_survives_the_envelope(text: str) -> None:
+    action = AV.action("SetAVTransportURI")
+    try:
+        _, body = build_request(
+            AV, action, {"CurrentURI": text, "CurrentURIMetaData": text}
+        )
+    except UpnpArgumentError:
+        assert any(
+            (ord(c) < 32 and c not in "\t\n\r") or c in "\ufffe\uffff" for c in text
+        )
+        return
+    assert parse_soap_request(body).arguments[1:] == [
+        ("CurrentURI", text),
+        ("CurrentURIMetaData", text),
+    ]
