@@ -4,7 +4,7 @@
 # its own; importing ours first (pythonpath = .) keeps it from shadowing ours.
 import custom_components  # noqa: F401  # isort: skip
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -24,6 +24,21 @@ pytest_plugins = ["tests.emulator.pytest_plugin"]
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_home_assistant_apis(
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[None]:
+    """Fail a test in which Home Assistant reports a deprecated API use of ours."""
+    yield
+    reports = [
+        record.getMessage()
+        for record in caplog.get_records("call")
+        if record.name == "homeassistant.helpers.frame"
+        and DOMAIN in record.getMessage()
+    ]
+    assert not reports, reports
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
@@ -13,6 +13,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_POLL_INTERVAL,
@@ -21,7 +22,7 @@ from .const import (
     LOGGER,
 )
 from .household_events import HouseholdEvents
-from .upnp.alarms import AlarmList, list_alarms
+from .upnp.alarms import Alarm, AlarmList, list_alarms
 from .upnp.client import SonosUpnpClient, base_url
 from .upnp.description import DeviceDescription
 from .upnp.exceptions import UpnpClientError, UpnpConnectionError, UpnpError
@@ -34,9 +35,11 @@ ALARM_RELIST_COOLDOWN = 0.5
 # UPnP error a household answers GetZoneGroupState with when it is too large.
 ZONE_GROUP_STATE_TOO_LARGE = 501
 TOPOLOGY_EVENT_WAIT = 15.0
+# A speaker starts an alarm at its start time; allow for clocks that differ.
+ALARM_START_TOLERANCE = timedelta(minutes=5)
 
 type SonosUpnpConfigEntry = ConfigEntry[SonosUpnpRuntimeData]
-type AlarmStartedListener = Callable[[str], None]
+type AlarmStartedListener = Callable[[Alarm], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +65,38 @@ class SonosUpnpRuntimeData:
     coordinator: SonosHouseholdCoordinator
 
 
-@dataclass(slots=True)
-class _RunSequence:
-    """The last AlarmRunSequence seen per player, to spot alarms that start."""
+def run_sequence_moved(previous: str | None, value: str) -> bool:
+    """Return whether AlarmRunSequence moved because an alarm started.
 
-    values: dict[str, str] = field(default_factory=dict)
+    The value is household-wide, `<uuid>:<bootseq>:<count>`; a reboot of that
+    player starts a new boot sequence, which is not an alarm.
+    """
+    if previous is None or previous == value:
+        return False
+    old, new = previous.rsplit(":", 2), value.rsplit(":", 2)
+    return not (len(old) == len(new) == 3 and old[1] != new[1])  # noqa: PLR2004
 
-    def changed(self, uuid: str, value: str) -> bool:
-        previous = self.values.get(uuid)
-        self.values[uuid] = value
-        if previous is None or previous == value:
-            return False
-        # "RINCON_x:<bootseq>:<count>": a reboot resets the count, not an alarm.
-        old, new = previous.rsplit(":", 2), value.rsplit(":", 2)
-        return not (len(old) == len(new) == 3 and old[1] != new[1])  # noqa: PLR2004
+
+def alarms_starting_at(
+    alarms: Iterable[Alarm], moment: datetime, tolerance: timedelta
+) -> list[Alarm]:
+    """Return the enabled alarms whose start time is within tolerance of moment."""
+    starting = []
+    for alarm in alarms:
+        if not alarm.enabled:
+            continue
+        start = moment.replace(
+            hour=alarm.start_time.hour,
+            minute=alarm.start_time.minute,
+            second=alarm.start_time.second,
+            microsecond=0,
+        )
+        if any(
+            abs(moment - start - timedelta(days=shift)) <= tolerance
+            for shift in (-1, 0, 1)
+        ):
+            starting.append(alarm)
+    return starting
 
 
 class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
@@ -112,7 +133,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         )
         self.events = HouseholdEvents(hass, self)
         self._zone_group_state_xml: str | None = None
-        self._run_sequence = _RunSequence()
+        self._run_sequence: str | None = None
         self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
         self._logged_unavailable: set[str] = set()
         self.descriptions: dict[str, DeviceDescription] = {}
@@ -121,7 +142,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             hass,
             LOGGER,
             cooldown=ALARM_RELIST_COOLDOWN,
-            immediate=False,
+            immediate=True,
             function=self._async_relist_alarms,
             background=True,
         )
@@ -267,11 +288,16 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             self._alarm_relist.async_schedule_call()
 
     @callback
-    def async_alarm_run_sequence(self, uuid: str, value: str) -> None:
-        """Tell the player's listeners when its alarm starts playing."""
-        if self._run_sequence.changed(uuid, value):
-            for listener in self._alarm_started_listeners.get(uuid, []):
-                listener(value)
+    def async_alarm_run_sequence(self, value: str) -> None:
+        """Tell the rooms whose alarm starts now (every player sends the same)."""
+        previous, self._run_sequence = self._run_sequence, value
+        if not run_sequence_moved(previous, value) or (state := self.state) is None:
+            return
+        now = dt_util.as_local(dt_util.utcnow())
+        starting = alarms_starting_at(state.alarms.alarms, now, ALARM_START_TOLERANCE)
+        for alarm in starting:
+            for listener in self._alarm_started_listeners.get(alarm.room_uuid, []):
+                listener(alarm)
 
     @callback
     def async_add_alarm_started_listener(
@@ -356,7 +382,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             uuids = {value for domain, value in device.identifiers if domain == DOMAIN}
             if not uuids & present:
                 LOGGER.debug("Removing %s: no longer in the household", device.name)
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+                registry.async_remove_device(device.id)
 
     @callback
     def _async_describe(self, uuid: str, host: str, port: int) -> None:

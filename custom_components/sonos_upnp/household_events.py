@@ -195,7 +195,7 @@ class HouseholdEvents:
             if xml := variables.get("ZoneGroupState"):
                 self.coordinator.async_topology_changed(xml)
             if run_sequence := variables.get("AlarmRunSequence"):
-                self.coordinator.async_alarm_run_sequence(feed.uuid, run_sequence)
+                self.coordinator.async_alarm_run_sequence(run_sequence)
         elif version := variables.get("AlarmListVersion"):
             self.coordinator.async_alarm_list_version(version)
 

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import probatio
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import (
     HomeAssistant,
@@ -119,13 +120,15 @@ def resolve_player(hass: HomeAssistant, device_id: str) -> PlayerTarget:
     """Return the sonos_upnp player of a device, or raise ServiceValidationError."""
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
-        uuids = {value for domain, value in device.identifiers if domain == DOMAIN}
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-            if entry.entry_id not in device.config_entries:
-                continue
-            coordinator = entry.runtime_data.coordinator
-            for uuid in uuids:
-                if (player := coordinator.player(uuid)) is not None:
+        entry = hass.config_entries.async_get_entry(device.config_entry_id)
+        if (
+            entry is not None
+            and entry.domain == DOMAIN
+            and entry.state is ConfigEntryState.LOADED
+        ):
+            coordinator: SonosHouseholdCoordinator = entry.runtime_data.coordinator
+            for domain, uuid in device.identifiers:
+                if domain == DOMAIN and (player := coordinator.player(uuid)):
                     return PlayerTarget(coordinator, player)
     raise ServiceValidationError(
         translation_domain=DOMAIN,
@@ -178,8 +181,8 @@ def alarm_as_dict(
     hass: HomeAssistant, coordinator: SonosHouseholdCoordinator, alarm: Alarm
 ) -> dict[str, JsonValueType]:
     """Describe an alarm for an action's response."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, alarm.room_uuid)}
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, alarm.room_uuid), coordinator.config_entry.entry_id
     )
     return {
         "alarm_id": alarm.alarm_id,

@@ -74,13 +74,17 @@ class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchE
         """Return the alarm as the household lists it now."""
         return self.coordinator.data.alarms.get(self.alarm_id)
 
-    def _set_device(self) -> None:
+    def _room(self) -> str | None:
+        """Return the UUID of the alarm's room, if the household knows it."""
         alarm = self.alarm
-        room = alarm.room_uuid if alarm else None
+        if alarm is None or self.coordinator.player(alarm.room_uuid) is None:
+            return None
+        return alarm.room_uuid
+
+    def _set_device(self) -> None:
+        room = self._room()
         self._attr_device_info = (
-            DeviceInfo(identifiers={(DOMAIN, room)})
-            if room and self.coordinator.player(room) is not None
-            else None
+            DeviceInfo(identifiers={(DOMAIN, room)}) if room else None
         )
 
     @property
@@ -162,9 +166,10 @@ class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchE
             self._attr_device_info != previous
             and self._attr_device_info is not None
             and self.registry_entry is not None
+            and (room := self._room()) is not None
             and (
-                device := dr.async_get(self.hass).async_get_device(
-                    identifiers=self._attr_device_info["identifiers"]
+                device := dr.async_get(self.hass).async_get_device_by_identifier(
+                    (DOMAIN, room), self.coordinator.config_entry.entry_id
                 )
             )
         ):

@@ -1,0 +1,416 @@
+"""Alarms end to end: actions, switches and events against the emulator."""
+
+from datetime import timedelta
+
+import pytest
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sonos_upnp.const import DOMAIN
+from custom_components.sonos_upnp.switch import alarm_unique_id
+from tests.common import device_id_of, wait_for
+from tests.emulator.alarms import Alarm as EmulatedAlarm
+from tests.emulator.household import Household
+
+METADATA = (
+    '<DIDL-Lite xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns="urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/">'
+    '<item id="R:0/0/1" parentID="R:0/0" restricted="true">'
+    "<dc:title>Café &amp; Croissants — “Morning” Mix</dc:title>"
+    "<upnp:class>object.item.audioItem.audioBroadcast</upnp:class>"
+    "</item></DIDL-Lite>"
+)
+
+
+def switch_entity_id(hass: HomeAssistant, household: Household, alarm_id: int) -> str:
+    """Return the entity ID of an alarm's switch (it must exist)."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "switch", DOMAIN, alarm_unique_id(household.household_id, alarm_id)
+    )
+    assert entity_id is not None
+    return entity_id
+
+
+def add_emulated_alarm(household: Household, room_index: int, **fields: object) -> int:
+    """Create an alarm on the emulator directly, as the Sonos app would."""
+    values: dict[str, object] = {
+        "id": 0,
+        "start_time": "06:30:00",
+        "duration": "00:30:00",
+        "recurrence": "WEEKDAYS",
+        "enabled": True,
+        "room_uuid": household.players[room_index].uuid,
+    }
+    values.update(fields)
+    alarm = household.alarms.create(EmulatedAlarm(**values))  # type: ignore[arg-type]
+    household.alarms_changed()
+    return alarm.id
+
+
+async def test_create_alarm_action_adds_alarm_and_switch(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    kitchen = household.players[1]
+    response = await hass.services.async_call(
+        DOMAIN,
+        "create_alarm",
+        {
+            "device_id": device_id_of(hass, kitchen.uuid),
+            "start_time": "07:15:00",
+            "recurrence": "on_1245",
+            "volume": 35,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    alarm_id = response["alarm_id"]
+    assert isinstance(alarm_id, int)
+
+    emulated = household.alarms.get(alarm_id)
+    assert emulated.room_uuid == kitchen.uuid
+    assert emulated.start_time == "07:15:00"
+    assert emulated.recurrence == "ON_1245"
+    assert emulated.volume == 35
+    assert emulated.duration == "01:00:00"
+    assert emulated.program_uri == "x-rincon-buzzer:0"
+    assert emulated.play_mode == "NORMAL"
+    assert emulated.enabled is True
+
+    state = hass.states.get(switch_entity_id(hass, household, alarm_id))
+    assert state is not None
+    assert state.state == STATE_ON
+    assert state.attributes["alarm_id"] == alarm_id
+    assert state.attributes["room"] == kitchen.room_name
+    assert state.attributes["recurrence"] == "ON_1245"
+    assert state.attributes["start_time"] == "07:15:00"
+    assert state.attributes["volume"] == 35
+    assert state.attributes["next_occurrence"] is not None
+    entry = er.async_get(hass).async_get(state.entity_id)
+    assert entry is not None
+    assert entry.device_id == device_id_of(hass, kitchen.uuid)
+
+
+async def test_alarm_created_on_the_speaker_shows_up_through_events(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 2)
+    unique_id = alarm_unique_id(household.household_id, alarm_id)
+    registry = er.async_get(hass)
+    await wait_for(
+        hass, lambda: registry.async_get_entity_id("switch", DOMAIN, unique_id)
+    )
+    state = hass.states.get(switch_entity_id(hass, household, alarm_id))
+    assert state is not None
+    assert state.state == STATE_ON
+    assert state.attributes["recurrence"] == "WEEKDAYS"
+
+
+async def test_switch_writes_through_and_follows_the_speaker(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 0, program_metadata=METADATA)
+    registry = er.async_get(hass)
+    unique_id = alarm_unique_id(household.household_id, alarm_id)
+    await wait_for(
+        hass, lambda: registry.async_get_entity_id("switch", DOMAIN, unique_id)
+    )
+    entity_id = switch_entity_id(hass, household, alarm_id)
+
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert household.alarms.get(alarm_id).enabled is False
+    assert household.alarms.get(alarm_id).program_metadata == METADATA
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == STATE_OFF
+
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert household.alarms.get(alarm_id).enabled is True
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == STATE_ON
+
+
+async def test_update_alarm_changes_only_the_given_fields(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(
+        household,
+        0,
+        program_uri="x-sonosapi-stream:s12345?sid=254&flags=8224&sn=0",
+        program_metadata=METADATA,
+        play_mode="SHUFFLE",
+        include_linked_zones=True,
+    )
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    before = household.alarms.get(alarm_id)
+    entity_id = switch_entity_id(hass, household, alarm_id)
+
+    await hass.services.async_call(
+        DOMAIN,
+        "update_alarm",
+        {ATTR_ENTITY_ID: entity_id, "volume": 42, "recurrence": "ON_06"},
+        blocking=True,
+    )
+    after = household.alarms.get(alarm_id)
+    assert after.volume == 42
+    assert after.recurrence == "ON_06"
+    assert after.program_metadata == METADATA
+    assert after.program_uri == before.program_uri
+    assert (after.start_time, after.duration, after.play_mode) == (
+        before.start_time,
+        before.duration,
+        before.play_mode,
+    )
+    assert after.include_linked_zones is True
+    assert after.room_uuid == before.room_uuid
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["volume"] == 42
+
+
+async def test_update_alarm_moves_it_to_another_room(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 0)
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    entity_id = switch_entity_id(hass, household, alarm_id)
+    bedroom = household.players[2]
+
+    await hass.services.async_call(
+        DOMAIN,
+        "update_alarm",
+        {
+            ATTR_ENTITY_ID: entity_id,
+            "room": device_id_of(hass, bedroom.uuid),
+            "start_time": "05:45:00",
+            "duration": {"minutes": 20},
+        },
+        blocking=True,
+    )
+    moved = household.alarms.get(alarm_id)
+    assert moved.room_uuid == bedroom.uuid
+    assert moved.start_time == "05:45:00"
+    assert moved.duration == "00:20:00"
+    entry = er.async_get(hass).async_get(entity_id)
+    assert entry is not None
+    assert entry.device_id == device_id_of(hass, bedroom.uuid)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["room"] == bedroom.room_name
+
+
+async def test_delete_alarm_removes_it_and_its_entity(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 1)
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    entity_id = switch_entity_id(hass, household, alarm_id)
+
+    await hass.services.async_call(
+        DOMAIN, "delete_alarm", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert household.alarms.alarms == ()
+    assert er.async_get(hass).async_get(entity_id) is None
+    assert hass.states.get(entity_id) is None
+
+
+async def test_alarm_deleted_on_the_speaker_goes_away(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 1)
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    household.alarms.destroy(alarm_id)
+    household.alarms_changed()
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") == [])
+
+
+async def test_list_alarms_returns_every_field(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 1, program_metadata=METADATA)
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    response = await hass.services.async_call(
+        DOMAIN, "list_alarms", {}, blocking=True, return_response=True
+    )
+    assert response == {
+        "alarms": [
+            {
+                "alarm_id": alarm_id,
+                "household_id": household.household_id,
+                "device_id": device_id_of(hass, household.players[1].uuid),
+                "room_uuid": household.players[1].uuid,
+                "start_time": "06:30:00",
+                "duration": "0:30:00",
+                "recurrence": "WEEKDAYS",
+                "enabled": True,
+                "volume": 20,
+                "play_mode": "NORMAL",
+                "include_linked_zones": False,
+                "program_uri": "x-rincon-buzzer:0",
+                "program_metadata": METADATA,
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "translation_key"),
+    [
+        ({"recurrence": "SOMETIMES"}, "invalid_argument"),
+        ({"recurrence": "ON_17"}, "invalid_argument"),
+        ({"volume": 101}, "volume_out_of_range"),
+        ({"play_mode": "LOUD"}, "invalid_play_mode"),
+    ],
+)
+async def test_create_alarm_refuses_bad_values(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    household: Household,
+    fields: dict[str, object],
+    translation_key: str,
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "create_alarm",
+            {
+                "device_id": device_id_of(hass, household.players[0].uuid),
+                "start_time": "08:00:00",
+                **fields,
+            },
+            blocking=True,
+            return_response=True,
+        )
+    assert caught.value.translation_key == translation_key
+    assert household.alarms.alarms == ()
+
+
+async def test_create_alarm_refuses_a_device_that_is_no_player(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "create_alarm",
+            {"device_id": "not-a-device", "start_time": "08:00:00"},
+            blocking=True,
+            return_response=True,
+        )
+    assert caught.value.translation_key == "not_a_player"
+
+
+async def test_duplicate_alarm_time_says_so(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    add_emulated_alarm(household, 0, start_time="09:00:00")
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "create_alarm",
+            {
+                "device_id": device_id_of(hass, household.players[0].uuid),
+                "start_time": "09:00:00",
+            },
+            blocking=True,
+            return_response=True,
+        )
+    assert caught.value.translation_key == "duplicate_alarm_time"
+    assert "already has an alarm" in str(caught.value)
+
+
+async def test_update_of_an_alarm_gone_meanwhile_says_so(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 0)
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    entity_id = switch_entity_id(hass, household, alarm_id)
+    household.alarms.destroy(alarm_id)  # no event: HA does not know yet
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_alarm",
+            {ATTR_ENTITY_ID: entity_id, "volume": 10},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "alarm_not_found"
+
+
+async def test_alarm_actions_fail_over_and_report_an_unreachable_household(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    alarm_id = add_emulated_alarm(household, 0)
+    await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
+    entity_id = switch_entity_id(hass, household, alarm_id)
+
+    await household.players[0].go_offline()  # the entry's own speaker
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert household.alarms.get(alarm_id).enabled is False
+
+    for player in household.players[1:]:
+        await player.go_offline()
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            "switch", "turn_on", {ATTR_ENTITY_ID: entity_id}, blocking=True
+        )
+    assert caught.value.translation_key == "cannot_connect"
+
+
+async def test_alarm_started_fires_the_rooms_event(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    now = dt_util.now().replace(microsecond=0)
+    alarm_id = add_emulated_alarm(
+        household, 1, start_time=now.time().isoformat(), recurrence="DAILY"
+    )
+    add_emulated_alarm(
+        household,
+        2,
+        start_time=(now + timedelta(hours=3)).time().isoformat(),
+        recurrence="DAILY",
+    )
+    await wait_for(hass, lambda: len(hass.states.async_entity_ids("switch")) == 2)
+    kitchen_event = "event.kitchen_alarm_started"
+    bedroom_event = "event.bedroom_alarm_started"
+
+    household.fire_alarm(alarm_id)
+    await wait_for(
+        hass,
+        lambda: hass.states.get(kitchen_event).state != "unknown",  # type: ignore[union-attr]
+    )
+    state = hass.states.get(kitchen_event)
+    assert state is not None
+    assert state.attributes["event_type"] == "alarm_started"
+    assert state.attributes["alarm_id"] == alarm_id
+    bedroom = hass.states.get(bedroom_event)
+    assert bedroom is not None
+    assert bedroom.state == "unknown"
+
+
+async def test_next_alarm_sensor_shows_the_rooms_next_start(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    add_emulated_alarm(household, 0, start_time="23:59:00", recurrence="DAILY")
+    add_emulated_alarm(household, 0, start_time="23:58:00", enabled=False)
+    await wait_for(hass, lambda: len(hass.states.async_entity_ids("switch")) == 2)
+    state = hass.states.get("sensor.living_room_next_alarm")
+    assert state is not None
+    start = dt_util.parse_datetime(state.state)
+    assert start is not None
+    local = dt_util.as_local(start)
+    assert (local.hour, local.minute) == (23, 59)
+    assert start > dt_util.utcnow()
+    assert state.attributes["device_class"] == "timestamp"
+    empty = hass.states.get("sensor.kitchen_next_alarm")
+    assert empty is not None
+    assert empty.state == "unknown"
