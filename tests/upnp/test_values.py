@@ -59,7 +59,7 @@ def test_integer_accepts_integral_floats_and_digit_strings() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [True, False, 2.5, "2.5", "abc", "", None, [1], "\u0661"]
+    "value", [True, False, 2.5, "2.5", "abc", "", None, [1], "\u0661", "1" * 5000]
 )
 def test_integer_refuses_bools_fractions_and_junk(value: object) -> None:
     assert VOLUME is not None
@@ -120,7 +120,9 @@ def test_boolean_in_refuses(text: str) -> None:
         from_wire(MUTE, text, service="RenderingControl", action="GetMute")
 
 
-@pytest.mark.parametrize("text", ["abc", "", "1.5", "0x10", "1_000", "\u0661\u0662"])
+@pytest.mark.parametrize(
+    "text", ["abc", "", "1.5", "0x10", "1_000", "\u0661\u0662", "1" * 5000]
+)
 def test_malformed_integer_from_speaker(text: str) -> None:
     argument = Argument("Track", "ui4", "A_ARG_TYPE_Track")
     with pytest.raises(UpnpResponseError, match=r"AVTransport.GetPositionInfo.*ui4"):

@@ -21,7 +21,8 @@ __all__ = ["RECURRENCE_PATTERN", "from_wire", "to_wire"]
 RECURRENCE_PATTERN: Final = re.compile(r"ON_(?![0-6]*([0-6])[0-6]*\1)[0-6]{1,7}")
 RECURRENCE_VARIABLE: Final = "A_ARG_TYPE_Recurrence"
 
-_INTEGER_TEXT: Final = re.compile(r"[+-]?[0-9]+")
+# Bounded: int() refuses digit strings longer than sys.get_int_max_str_digits().
+_INTEGER_TEXT: Final = re.compile(r"[+-]?[0-9]{1,20}")
 _TRUE_OUT: Final = frozenset({"1", "true"})
 _FALSE_OUT: Final = frozenset({"0", "false"})
 _TRUE_IN: Final = frozenset({"1", "true", "yes"})
