@@ -208,7 +208,7 @@ def test_group_coordinator_fallbacks() -> None:
         f'<ZoneGroupMember UUID="RINCON_B" {AT} ZoneName="B"/></ZoneGroup>'
         # A coordinator that is not a member: the first member stands in.
         f'<ZoneGroup Coordinator="RINCON_GONE"><ZoneGroupMember UUID="RINCON_C" {AT} '
-        'ZoneName="C"/></ZoneGroup>'
+        'ZoneName="C"/><Unexpected/></ZoneGroup>'
         "<Unexpected/>"
         # A group without identifiable players is dropped.
         '<ZoneGroup Coordinator="RINCON_X" ID="RINCON_X:1"/>'

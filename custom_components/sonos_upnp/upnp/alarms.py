@@ -406,10 +406,9 @@ async def update_alarm(
             SERVICE,
             "UpdateAlarm",
         )
-    try:
-        settings = dataclasses.replace(AlarmSettings.from_alarm(current), **changes)  # type: ignore[arg-type]
-    except TypeError as err:  # pragma: no cover - names are checked above
-        raise UpnpArgumentError(str(err)) from err
+    # Typed as Any on purpose: AlarmSettings checks every value at run time.
+    checked_later: dict[str, Any] = dict(changes)
+    settings = dataclasses.replace(AlarmSettings.from_alarm(current), **checked_later)
     await caller.call(
         host, port, SERVICE, "UpdateAlarm", alarm_arguments(settings, alarm_id)
     )
