@@ -468,6 +468,32 @@ def test_arbitrary_input_only_raises_client_errors(data: str | bytes) -> None:
     assert isinstance(topology, HouseholdTopology)
 
 
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["household_new.xml", "household_old.escaped.xml"]),
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 40), st.text(max_size=8)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_mutated_documents_only_raise_client_errors(
+    name: str, edits: list[tuple[int, int, str]]
+) -> None:
+    """Cut and splice a valid document: the parser fails cleanly or succeeds."""
+    text = _fixture(name)
+    for position, length, insert in edits:
+        at = position % (len(text) + 1)
+        text = text[:at] + insert + text[at + length :]
+    try:
+        topology = parse_zone_group_state(text)
+    except UpnpClientError:
+        return
+    for group in topology.groups:
+        assert group.coordinator.uuid == group.coordinator_uuid
+        assert isinstance(group.name, str)
+
+
 _XML_CHARS = st.characters(
     codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="\x00"
 )

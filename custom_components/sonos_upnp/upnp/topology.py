@@ -165,7 +165,14 @@ class HouseholdTopology:
 
 
 def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
-    """Parse a ZoneGroupState value (either shape, escaped once more or not)."""
+    """Parse a ZoneGroupState value (either shape, escaped once more or not).
+
+    Players missing optional attributes come through with None/False/"" in
+    their place; a member without a UUID or a usable Location cannot be talked
+    to and is left out. A group whose Coordinator is not among its players
+    falls back to the ID's UUID, then to its first player. Anything that is not
+    well-formed ZoneGroupState XML raises UpnpResponseError.
+    """
     root = parse_xml(_to_xml_bytes(text))
     match local_name(root.tag):
         case "ZoneGroupState":
