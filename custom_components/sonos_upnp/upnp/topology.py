@@ -169,9 +169,10 @@ def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
 
     Players missing optional attributes come through with None/False/"" in
     their place; a member without a UUID or a usable Location cannot be talked
-    to and is left out. A group whose Coordinator is not among its players
-    falls back to the ID's UUID, then to its first player. Anything that is not
-    well-formed ZoneGroupState XML raises UpnpResponseError.
+    to and is left out. A group without a Coordinator attribute takes the UUID
+    its ID starts with; one whose coordinator is not among its players takes
+    its first player. Anything that is not well-formed ZoneGroupState XML
+    raises UpnpResponseError.
     """
     root = parse_xml(_to_xml_bytes(text))
     match local_name(root.tag):
