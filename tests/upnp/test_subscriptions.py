@@ -72,6 +72,7 @@ class GenaSpeaker:
     renewed: asyncio.Event = field(default_factory=asyncio.Event)
     unsubscribed: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    received: asyncio.Event = field(default_factory=asyncio.Event)
     renew_times: list[float] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _counter: int = 0
@@ -122,6 +123,7 @@ class GenaSpeaker:
         self.requests.append(
             Received(request.method, request.path, dict(request.headers))
         )
+        self.received.set()
         if self.hang:
             await self.release.wait()
         if request.method == "UNSUBSCRIBE":
@@ -503,6 +505,54 @@ async def test_stop_is_best_effort_when_the_speaker_hangs(
     await subscription.stop()
     assert speaker.of("UNSUBSCRIBE")
     assert not subscription.health.active
+
+
+async def test_stop_while_subscribe_is_in_flight(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+    owner: Owner,
+) -> None:
+    speaker.hang = True
+    subscription = make_subscription()
+    starting = asyncio.get_running_loop().create_task(subscription.start())
+    await owner.wait(speaker.received)
+    await subscription.stop()  # nothing to unsubscribe yet
+    speaker.release.set()
+    await starting
+    # The late SUBSCRIBE answer was undone, no renewal task is left.
+    [unsubscribe] = speaker.of("UNSUBSCRIBE")
+    [subscribe] = speaker.of("SUBSCRIBE")
+    assert unsubscribe.headers["SID"] not in speaker.callbacks
+    assert subscribe.headers["NT"] == "upnp:event"
+    assert not listener.is_registered(unsubscribe.headers["SID"])
+    assert not subscription.health.active
+    assert subscription._task is None
+
+
+async def test_renewal_keeps_our_sid(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+) -> None:
+    speaker.grant = "Second-1"
+    subscription = make_subscription(renew_fraction=0.1)
+    await subscription.start()
+    sid = subscription.sid
+    assert sid is not None
+    speaker.callbacks["uuid:echo"] = speaker.callbacks[sid]
+    real_renew = speaker._renew
+
+    def renew_echoing_another_sid(request: web.Request) -> web.Response:
+        response = real_renew(request)
+        response.headers["SID"] = "uuid:echo"
+        return response
+
+    speaker._renew = renew_echoing_another_sid  # type: ignore[method-assign]
+    await asyncio.wait_for(speaker.renewed.wait(), 10)
+    speaker.renewed.clear()
+    await asyncio.wait_for(speaker.renewed.wait(), 10)
+    assert subscription.sid == sid
+    assert speaker.of("SUBSCRIBE")[-1].headers["SID"] == sid
 
 
 async def test_stop_before_start(

@@ -43,7 +43,7 @@ class SubscriptionHealth:
     sid: str | None
     callback_url: str | None
     granted_timeout: int | None
-    renew_at: float | None  # time.monotonic() of the next renewal
+    renew_at: float | None  # time.monotonic() of the next renewal or retry
     last_event_at: datetime | None
     events_received: int
     failures: int
@@ -164,6 +164,10 @@ class Subscription:
         except UpnpClientError as err:
             self._record_failure(err)
             raise
+        if self._stopping:
+            # stop() ran while the SUBSCRIBE was in flight: undo it.
+            await self.stop()
+            return
         self._task = asyncio.get_running_loop().create_task(
             self._keep_alive(), name=f"sonos_upnp renew {self._service.name}"
         )
@@ -223,33 +227,26 @@ class Subscription:
         self._renew_at = time.monotonic() + delay
         return delay
 
-    async def _request(self, method: str, headers: dict[str, str]) -> int:
-        """Send a SUBSCRIBE and return the granted timeout; set the SID."""
+    async def _request(self, headers: dict[str, str]) -> tuple[str, int]:
+        """Send a SUBSCRIBE; return the SID and the granted timeout."""
+        what = f"SUBSCRIBE {self._service.name} on {self._host}"
         try:
             async with asyncio.timeout(self._timeout):
                 async with self._session.request(
-                    method, self._url, headers=headers
+                    "SUBSCRIBE", self._url, headers=headers
                 ) as response:
                     if response.status != HTTPStatus.OK:
                         raise SubscriptionError(
-                            f"{method} {self._service.name} on {self._host} "
-                            f"answered HTTP {response.status}",
+                            f"{what} answered HTTP {response.status}",
                             response.status,
                         )
-                    sid = response.headers.get("SID", headers.get("SID", ""))
+                    sid = response.headers.get("SID", "")
                     timeout_header = response.headers.get("TIMEOUT")
         except TimeoutError as err:
-            raise UpnpConnectionError(
-                f"{method} {self._service.name} on {self._host} timed out"
-            ) from err
+            raise UpnpConnectionError(f"{what} timed out") from err
         except aiohttp.ClientError as err:
-            raise UpnpConnectionError(
-                f"{method} {self._service.name} on {self._host} failed: {err}"
-            ) from err
-        if not sid:
-            raise SubscriptionError(f"{method} answer without SID", HTTPStatus.OK)
-        self._sid = sid
-        return parse_timeout(timeout_header, self._requested_timeout)
+            raise UpnpConnectionError(f"{what} failed: {err}") from err
+        return sid, parse_timeout(timeout_header, self._requested_timeout)
 
     async def _subscribe(self) -> float:
         """SUBSCRIBE afresh and register; return the delay before renewing."""
@@ -268,10 +265,12 @@ class Subscription:
         # The initial NOTIFY may overtake the response: keep it until we know
         # our SID.
         with self._listener.expect_from(self._host):
-            granted = await self._request("SUBSCRIBE", headers)
-            assert self._sid is not None
+            sid, granted = await self._request(headers)
+            if not sid:
+                raise SubscriptionError("SUBSCRIBE answer without SID", HTTPStatus.OK)
+            self._sid = sid
             self._listener.register(
-                self._sid,
+                sid,
                 self._host,
                 self._service.name,
                 self._on_event,
@@ -290,7 +289,9 @@ class Subscription:
         """Renew the current SID; return the delay before the next renewal."""
         assert self._sid is not None
         headers = {"SID": self._sid, "TIMEOUT": f"Second-{self._requested_timeout}"}
-        return self._schedule_renewal(await self._request("SUBSCRIBE", headers))
+        # The SID stays ours even if a speaker echoes another one.
+        _, granted = await self._request(headers)
+        return self._schedule_renewal(granted)
 
     async def _resubscribe(self) -> float:
         """Subscribe from scratch, backing off, until it works."""
