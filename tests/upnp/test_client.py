@@ -1,6 +1,7 @@
 """SonosUpnpClient over real loopback HTTP: requests, answers, faults, failures."""
 
 import asyncio
+import gzip
 import socket
 from pathlib import Path
 
@@ -357,6 +358,24 @@ async def test_oversized_streamed_body_is_refused(
             {"Channel": "Master"},
         )
     assert chunks_written >= 3
+
+
+async def test_compressed_bomb_is_capped_after_decompression(
+    fake_speaker: FakeSpeaker, http_session: aiohttp.ClientSession
+) -> None:
+    """64 MiB of zeros gzip to ~64 kB; the cap applies to what is decompressed."""
+    client = SonosUpnpClient(http_session, max_body_bytes=1024 * 1024)
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))
+    assert len(bomb) < 100_000
+
+    async def handler(request: web.Request, body: bytes) -> web.StreamResponse:
+        return web.Response(
+            body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/xml"}
+        )
+
+    fake_speaker.handler = handler
+    with pytest.raises(UpnpResponseError, match="exceeds 1048576"):
+        await client.fetch(fake_speaker.host, fake_speaker.port, "/xml/bomb.xml")
 
 
 async def test_slow_speaker_times_out(
