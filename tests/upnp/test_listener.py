@@ -527,3 +527,13 @@ async def test_stop_forgets_registrations(socket_enabled: None) -> None:
 )
 def test_normalize_host(host: str, normalized: str) -> None:
     assert normalize_host(host) == normalized
+
+
+async def test_huge_body_is_refused_and_the_server_survives(
+    listener: EventListener, recorder: Recorder, notify: Callable[..., Awaitable[int]]
+) -> None:
+    listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
+    huge = propertyset(ZoneName="x" * (4 * 1024 * 1024))
+    assert await notify(0, huge) == 413
+    assert await notify(0) == 200
+    assert recorder.seqs == [0]

@@ -567,7 +567,7 @@ async def test_start_twice_subscribes_once(
     make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
 ) -> None:
     subscription = make_subscription()
-    await subscription.start()
+    await asyncio.gather(subscription.start(), subscription.start())
     await subscription.start()
     assert len(speaker.of("SUBSCRIBE")) == 1
 

@@ -121,6 +121,7 @@ class Subscription:
         self._last_error: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._start_lock = asyncio.Lock()
 
     @property
     def service(self) -> str:
@@ -156,21 +157,22 @@ class Subscription:
         Raises SubscriptionError if the speaker refuses and
         UpnpConnectionError if it cannot be reached; nothing is retried then.
         """
-        if self._task is not None:
-            return
-        self._stopping = False
-        try:
-            await self._subscribe()
-        except UpnpClientError as err:
-            self._record_failure(err)
-            raise
-        if self._stopping:
-            # stop() ran while the SUBSCRIBE was in flight: undo it.
-            await self.stop()
-            return
-        self._task = asyncio.get_running_loop().create_task(
-            self._keep_alive(), name=f"sonos_upnp renew {self._service.name}"
-        )
+        async with self._start_lock:
+            if self._task is not None:
+                return
+            self._stopping = False
+            try:
+                await self._subscribe()
+            except UpnpClientError as err:
+                self._record_failure(err)
+                raise
+            if self._stopping:
+                # stop() ran while the SUBSCRIBE was in flight: undo it.
+                await self.stop()
+                return
+            self._task = asyncio.get_running_loop().create_task(
+                self._keep_alive(), name=f"sonos_upnp renew {self._service.name}"
+            )
 
     async def stop(self) -> None:
         """Stop renewing, UNSUBSCRIBE (best effort) and unregister."""
