@@ -657,6 +657,31 @@ async def test_without_owner_callbacks(
     assert subscription.health.failures >= 1
 
 
+async def test_resync_callback_errors_do_not_end_the_renewals(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken() -> None:
+        owner.on_resync()
+        raise RuntimeError("owner bug")
+
+    speaker.grant = "Second-1"
+    subscription = make_subscription(on_resync=broken, renew_fraction=0.1)
+    await subscription.start()
+    first_sid = subscription.sid
+    speaker.renew_status = 412
+    with caplog.at_level(logging.ERROR):
+        await owner.wait(owner.resynced)
+    assert "Resync callback of AlarmClock failed" in caplog.text
+    second_sid = subscription.sid
+    assert second_sid not in (None, first_sid)
+    # Still alive: the next renewal fails too and leads to a third SID.
+    await owner.wait(owner.resynced)
+    assert subscription.sid not in (None, first_sid, second_sid)
+
+
 def test_unknown_service_is_refused(
     session: aiohttp.ClientSession, listener: EventListener
 ) -> None:

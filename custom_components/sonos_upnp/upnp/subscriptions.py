@@ -209,8 +209,13 @@ class Subscription:
 
     def _resync(self) -> None:
         """Tell the owner to re-read the state."""
-        if self._on_resync is not None:
+        if self._on_resync is None:
+            return
+        # An owner's bug must not end the renewals.
+        try:
             self._on_resync()
+        except Exception:
+            _LOGGER.exception("Resync callback of %s failed", self._service.name)
 
     def _record_failure(self, err: Exception) -> None:
         """Count a failure and tell the owner."""
