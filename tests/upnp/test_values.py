@@ -222,3 +222,11 @@ def test_from_wire_raises_only_response_errors(data_type: str, text: str) -> Non
     except UpnpResponseError:
         return
     assert isinstance(value, int | bool | str)
+
+
+def test_error_messages_stay_short_for_huge_values() -> None:
+    assert URI is not None
+    with pytest.raises(UpnpArgumentError) as err:
+        to_wire(URI, "x" * 100_000 + "\x00")
+    assert len(str(err.value)) < 300
+    assert "valid choices: a string without control characters" in str(err.value)

@@ -27,6 +27,7 @@ _TRUE_OUT: Final = frozenset({"1", "true"})
 _FALSE_OUT: Final = frozenset({"0", "false"})
 _TRUE_IN: Final = frozenset({"1", "true", "yes"})
 _FALSE_IN: Final = frozenset({"0", "false", "no"})
+_MAX_REPR: Final = 80
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML_CHAR: Final = re.compile(
     "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -51,12 +52,18 @@ def _choices(argument: Argument) -> str:
         if argument.state_variable == RECURRENCE_VARIABLE:
             text += ", or ON_ followed by distinct weekday digits 0-6 (0 = Sunday)"
         return text
-    return "any string"
+    return "a string without control characters"
+
+
+def _shorten(value: object) -> str:
+    """Return repr(value), cut short so a huge argument cannot flood a log."""
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else f"{text[: _MAX_REPR - 3]}..."
 
 
 def _refuse(argument: Argument, value: object, service: str, action: str) -> NoReturn:
     raise UpnpArgumentError(
-        f"{_where(argument, service, action)}: invalid value {value!r} "
+        f"{_where(argument, service, action)}: invalid value {_shorten(value)} "
         f"({argument.data_type}); valid choices: {_choices(argument)}"
     )
 
