@@ -28,6 +28,9 @@ DEFAULT_PORT: Final = 1400
 DEFAULT_TIMEOUT: Final = 10.0
 _HTTP_OK: Final = 200
 _HTTP_FAULT: Final = 500
+# A SOAP fault arrives as HTTP 500 with a body worth reading.
+_CONTROL_STATUSES: Final = frozenset({_HTTP_OK, _HTTP_FAULT})
+_FETCH_STATUSES: Final = frozenset({_HTTP_OK})
 _MAX_PORT: Final = 65535
 
 
@@ -85,23 +88,16 @@ class SonosUpnpClient:
         described = get_service(service)
         described_action = described.action(action)
         headers, body = build_request(described, described_action, args or {})
-        url = base_url(host, port) + described.control_url
-        what = f"{service}.{action} on {host}:{port}"
-        try:
-            async with (
-                asyncio.timeout(self._timeout),
-                self._session.post(
-                    url, data=body, headers=headers, allow_redirects=False
-                ) as response,
-            ):
-                status = response.status
-                if status not in {_HTTP_OK, _HTTP_FAULT}:
-                    raise UpnpConnectionError(f"{what} answered HTTP {status}")
-                answer = await read_capped(response, self._max_body_bytes)
-        except TimeoutError as err:
-            raise UpnpConnectionError(f"{what} timed out") from err
-        except aiohttp.ClientError as err:
-            raise UpnpConnectionError(f"{what} failed: {err!r}") from err
+        status, answer = await self._exchange(
+            "POST",
+            host,
+            port,
+            described.control_url,
+            f"{service}.{action} on {host}:{port}",
+            accept=_CONTROL_STATUSES,
+            data=body,
+            headers=headers,
+        )
         if status == _HTTP_FAULT:
             raise parse_fault(
                 described, described_action, answer, max_bytes=self._max_body_bytes
@@ -114,16 +110,42 @@ class SonosUpnpClient:
         """GET path from the speaker (descriptions, SCPDs) and return the body."""
         if not path.startswith("/") or path.startswith("//"):
             raise UpnpArgumentError(f"invalid path {path!r}; it must start with /")
+        _, body = await self._exchange(
+            "GET",
+            host,
+            port,
+            path,
+            f"GET {path} on {host}:{port}",
+            accept=_FETCH_STATUSES,
+        )
+        return body
+
+    async def _exchange(
+        self,
+        method: str,
+        host: str,
+        port: int,
+        path: str,
+        what: str,
+        *,
+        accept: frozenset[int],
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        """Send one request; return its status (one of accept) and capped body."""
         url = base_url(host, port) + path
-        what = f"GET {path} on {host}:{port}"
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                self._session.get(url, allow_redirects=False) as response,
+                self._session.request(
+                    method, url, data=data, headers=headers, allow_redirects=False
+                ) as response,
             ):
-                if response.status != _HTTP_OK:
+                if response.status not in accept:
                     raise UpnpConnectionError(f"{what} answered HTTP {response.status}")
-                return await read_capped(response, self._max_body_bytes)
+                return response.status, await read_capped(
+                    response, self._max_body_bytes
+                )
         except TimeoutError as err:
             raise UpnpConnectionError(f"{what} timed out") from err
         except aiohttp.ClientError as err:
