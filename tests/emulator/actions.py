@@ -538,3 +538,41 @@ def _group_volume(player: Player, _args: Args) -> Outputs:
 def _group_mute(player: Player, _args: Args) -> Outputs:
     members = player.household.group_members(player.group_coordinator)
     return {"CurrentMute": all(p.mute for p in members)}
+
+
+def _set_group_volume_to(player: Player, volume: int) -> None:
+    """Move every member's volume by the same amount towards a group volume."""
+    household = player.household
+    members = household.group_members(player.group_coordinator)
+    current = sum(p.volume for p in members) // max(len(members), 1)
+    delta = volume - current
+    for member in members:
+        member.volume = max(0, min(100, member.volume + delta))
+        household.rendering_changed(member)
+
+
+@_handles("GroupRenderingControl", "SetGroupVolume")
+def _set_group_volume(player: Player, args: Args) -> Outputs:
+    volume = _int(args, "DesiredVolume")
+    if volume > 100:
+        raise UpnpFaultError(INVALID_ARGS)
+    _set_group_volume_to(player, volume)
+    return None
+
+
+@_handles("GroupRenderingControl", "SetRelativeGroupVolume")
+def _set_relative_group_volume(player: Player, args: Args) -> Outputs:
+    members = player.household.group_members(player.group_coordinator)
+    current = sum(p.volume for p in members) // max(len(members), 1)
+    target = max(0, min(100, current + _int(args, "Adjustment")))
+    _set_group_volume_to(player, target)
+    return {"NewVolume": target}
+
+
+@_handles("GroupRenderingControl", "SetGroupMute")
+def _set_group_mute(player: Player, args: Args) -> Outputs:
+    household = player.household
+    for member in household.group_members(player.group_coordinator):
+        member.mute = _bool(args, "DesiredMute")
+        household.rendering_changed(member)
+    return None

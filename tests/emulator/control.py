@@ -56,11 +56,18 @@ def apply_fault(player: Player, payload: dict[str, Any]) -> None:
     match payload["fault"]:
         case "reboot":
             outage = float(payload.get("outage", DEFAULT_OUTAGE))
-            household.spawn(target.reboot(outage), f"emulator reboot {target.uuid}")
+            silent = bool(payload.get("silent", False))
+            household.spawn(
+                target.reboot(outage, silent=silent), f"emulator reboot {target.uuid}"
+            )
         case "offline":
             duration = payload.get("duration")
             household.spawn(
-                _offline_for(target, None if duration is None else float(duration)),
+                _offline_for(
+                    target,
+                    None if duration is None else float(duration),
+                    vanish=bool(payload.get("vanish", False)),
+                ),
                 f"emulator offline {target.uuid}",
             )
         case "online":
@@ -90,9 +97,9 @@ def apply_fault(player: Player, payload: dict[str, Any]) -> None:
             raise ValueError(f"unknown fault {other!r}")
 
 
-async def _offline_for(player: Player, duration: float | None) -> None:
+async def _offline_for(player: Player, duration: float | None, *, vanish: bool) -> None:
     """Go offline; come back after duration seconds (None: stay away)."""
-    await player.go_offline()
+    await player.go_offline(vanish=vanish)
     if duration is not None:
         await asyncio.sleep(duration)
         await player.go_online()

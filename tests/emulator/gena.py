@@ -7,6 +7,7 @@ import contextlib
 import ipaddress
 import re
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
@@ -49,7 +50,8 @@ class Subscription:
     next_seq: int = 0
     queue: asyncio.Queue[tuple[int, bytes]] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
-    delivered: list[int] = field(default_factory=list)
+    delivered: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
+    """SEQs delivered (the last 1000)."""
 
 
 def is_loopback_url(url: str) -> bool:

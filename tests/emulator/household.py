@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import string
+import time
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from types import TracebackType
@@ -244,6 +245,19 @@ class Household:
         player.coordinator = player
         self.topology_changed()
 
+    def vanish(self, player: Player) -> None:
+        """Drop an offline player from the topology (VanishedDevices)."""
+        player.vanished = True
+        player.last_seen = int(time.time())
+        self._hand_over(player)
+        player.coordinator = player
+        self.topology_changed()
+
+    def reappear(self, player: Player) -> None:
+        """Bring a vanished player back into the topology, standalone."""
+        player.vanished = False
+        self.topology_changed()
+
     # -- documents --------------------------------------------------------
 
     def _member_attributes(self, player: Player) -> dict[str, str]:
@@ -292,7 +306,7 @@ class Household:
         root = Element("ZoneGroupState")
         groups = SubElement(root, "ZoneGroups")
         for coordinator in self.visible_players:
-            if coordinator.coordinator is not coordinator:
+            if coordinator.coordinator is not coordinator or coordinator.vanished:
                 continue
             group = SubElement(
                 groups,
@@ -300,17 +314,33 @@ class Household:
                 {"Coordinator": coordinator.uuid, "ID": self.group_id(coordinator)},
             )
             for member in self.group_members(coordinator):
-                if member.is_satellite:
-                    continue  # nested under its primary below
+                if member.is_satellite or member.vanished:
+                    continue  # satellites are nested under their primary
                 element = SubElement(
                     group, "ZoneGroupMember", self._member_attributes(member)
                 )
                 for satellite in self.players:
-                    if satellite.is_satellite and satellite.bonded_to is member:
+                    if (
+                        satellite.is_satellite
+                        and satellite.bonded_to is member
+                        and not satellite.vanished
+                    ):
                         SubElement(
                             element, "Satellite", self._member_attributes(satellite)
                         )
-        SubElement(root, "VanishedDevices")
+        vanished = SubElement(root, "VanishedDevices")
+        for player in self.players:
+            if player.vanished:
+                SubElement(
+                    vanished,
+                    "Device",
+                    {
+                        "UUID": player.uuid,
+                        "ZoneName": player.room_name,
+                        "Reason": "powered off",
+                        "LastSeen": str(player.last_seen),
+                    },
+                )
         return to_text(root)
 
     @property

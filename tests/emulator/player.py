@@ -77,6 +77,9 @@ class Player:
         self.gena = Gena(self)
         self.requests_served = 0
         self.online = False
+        self.vanished = False
+        """Offline long enough that the others list it under VanishedDevices."""
+        self.last_seen = 0
         self._online_changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
@@ -193,22 +196,41 @@ class Player:
 
     # -- faults -----------------------------------------------------------
 
-    async def go_offline(self) -> None:
-        """Disappear from the network: connections are refused."""
+    async def go_offline(self, *, vanish: bool = False) -> None:
+        """Disappear from the network: connections are refused.
+
+        With vanish, the other players also drop it from ZoneGroupState
+        (listing it under VanishedDevices) and event the new topology, as a
+        household does once it notices a player is gone.
+        """
         await self.stop()
+        if vanish and not self.vanished:
+            self.household.vanish(self)
 
     async def go_online(self) -> None:
-        """Come back on the same address."""
+        """Come back on the same address (and into the topology)."""
         await self.start()
+        if self.vanished:
+            self.household.reappear(self)
 
-    async def reboot(self, outage: float = 0.2) -> None:
-        """Reboot: forget subscriptions, BootSeq+1, offline for `outage` seconds."""
-        await self.stop()
+    async def reboot(self, outage: float = 0.2, *, silent: bool = False) -> None:
+        """Reboot: forget subscriptions, BootSeq+1, away for `outage` seconds.
+
+        During the outage the port refuses connections, or with silent the
+        player accepts connections and answers nothing.
+        """
+        if silent:
+            self.faults.set_unresponsive(True)
+        else:
+            await self.stop()
         await self.gena.forget()
         self.boot_seq += 1
         self.transport_state = "STOPPED"
         await asyncio.sleep(outage)
-        await self.start()
+        if silent:
+            self.faults.set_unresponsive(False)
+        else:
+            await self.start()
         self.household.topology_changed()
 
     def fire_alarm(self, alarm_id: int | None = None) -> None:
@@ -242,6 +264,7 @@ class Player:
             "port": self.port,
             "location": self.location,
             "online": self.online,
+            "vanished": self.vanished,
             "boot_seq": self.boot_seq,
             "coordinator": self.group_coordinator.uuid,
             "bonded_to": self.bonded_to.uuid if self.bonded_to else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final
 from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeElementTree
 
@@ -55,15 +56,31 @@ def _envelope() -> tuple[Element, Element]:
     return envelope, SubElement(envelope, "s:Body")
 
 
+def escape_text(value: str) -> str:
+    """Escape element text the way Sonos does (quotes too: `&quot;`)."""
+    return escape(value, {'"': "&quot;"})
+
+
 def soap_response(
     service_type: str, action: str, outputs: Iterable[tuple[str, str]]
 ) -> bytes:
-    """Build the SOAP answer of an action, outputs in catalog order."""
-    envelope, body = _envelope()
-    response = SubElement(body, f"u:{action}Response", {"xmlns:u": service_type})
-    for name, value in outputs:
-        SubElement(response, name).text = value
-    return to_bytes(envelope)
+    """Build the SOAP answer of an action, outputs in catalog order.
+
+    Written by hand rather than with ElementTree so that quotes inside
+    embedded documents (ZoneGroupState, alarm lists) are escaped as real
+    players escape them. Names come from the catalog, values are escaped.
+    """
+    arguments = "".join(
+        f"<{name}>{escape_text(value)}</{name}>" for name, value in outputs
+    )
+    return (
+        XML_DECLARATION
+        + (
+            f'<s:Envelope xmlns:s="{SOAP_ENV_NS}" s:encodingStyle="{SOAP_ENCODING}">'
+            f'<s:Body><u:{action}Response xmlns:u="{escape_text(service_type)}">'
+            f"{arguments}</u:{action}Response></s:Body></s:Envelope>"
+        ).encode()
+    )
 
 
 def soap_fault(code: int) -> bytes:
@@ -80,10 +97,14 @@ def soap_fault(code: int) -> bytes:
 
 def propertyset(values: Mapping[str, str]) -> bytes:
     """Build a GENA NOTIFY body: one e:property per variable."""
-    root = Element("e:propertyset", {"xmlns:e": EVENT_NS})
-    for name, value in values.items():
-        SubElement(SubElement(root, "e:property"), name).text = value
-    return to_bytes(root)
+    properties = "".join(
+        f"<e:property><{name}>{escape_text(value)}</{name}></e:property>"
+        for name, value in values.items()
+    )
+    return (
+        XML_DECLARATION
+        + f'<e:propertyset xmlns:e="{EVENT_NS}">{properties}</e:propertyset>'.encode()
+    )
 
 
 def last_change(

@@ -244,3 +244,61 @@ async def test_time_settings_keep_state(emulator_player) -> None:
     assert zone.outputs == {"Index": "7", "AutoAdjustDst": "0"}
     assert now.outputs["CurrentLocalTime"].startswith("2030-06-01 10:0")
     assert bad.error_code == 402
+
+
+async def test_embedded_documents_are_escaped_like_sonos(emulator_player) -> None:
+    async with aiohttp.ClientSession() as session:
+        result = await call(
+            session, emulator_player, "ZoneGroupTopology", "GetZoneGroupState"
+        )
+    assert (
+        b"&lt;ZoneGroupState&gt;&lt;ZoneGroups&gt;&lt;ZoneGroup Coordinator=&quot;"
+        in (result.body)
+    )
+
+
+async def test_group_volume_and_mute(emulator_household_factory) -> None:
+    household = await emulator_household_factory("groups")
+    living, kitchen = household.players[:2]
+    living.volume, kitchen.volume = 10, 30
+    async with aiohttp.ClientSession() as session:
+        await call(
+            session,
+            kitchen,
+            "GroupRenderingControl",
+            "SetGroupVolume",
+            {"InstanceID": "0", "DesiredVolume": "40"},
+        )
+        group = await call(
+            session,
+            living,
+            "GroupRenderingControl",
+            "GetGroupVolume",
+            {"InstanceID": "0"},
+        )
+        relative = await call(
+            session,
+            living,
+            "GroupRenderingControl",
+            "SetRelativeGroupVolume",
+            {"InstanceID": "0", "Adjustment": "-5"},
+        )
+        await call(
+            session,
+            living,
+            "GroupRenderingControl",
+            "SetGroupMute",
+            {"InstanceID": "0", "DesiredMute": "1"},
+        )
+        mute = await call(
+            session,
+            kitchen,
+            "GroupRenderingControl",
+            "GetGroupMute",
+            {"InstanceID": "0"},
+        )
+    assert group.outputs["CurrentVolume"] == "40"
+    assert (living.volume, kitchen.volume) == (25, 45)
+    assert relative.outputs["NewVolume"] == "35"
+    assert mute.outputs["CurrentMute"] == "1"
+    assert household.players[2].mute is False

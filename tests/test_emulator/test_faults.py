@@ -204,3 +204,57 @@ async def test_control_endpoint(
     assert state["player"]["subscriptions"][0]["service"] == "ZoneGroupTopology"
     assert state["household"]["household_id"] == emulator_household.household_id
     assert len(state["household"]["players"]) == 3
+
+
+async def test_silent_reboot_answers_nothing_then_forgets(
+    emulator_player: Player, notify_sink: NotifySink
+) -> None:
+    url = emulator_player.base_url + get_service("AlarmClock").event_url
+    boot_seq = emulator_player.boot_seq
+    async with aiohttp.ClientSession() as session:
+        sid = (await subscribe(session, url, notify_sink.url)).headers["SID"]
+        # Started eagerly: the player stops answering before this returns.
+        reboot = asyncio.Task(
+            emulator_player.reboot(outage=0.5, silent=True),
+            loop=asyncio.get_running_loop(),
+            eager_start=True,
+        )
+        assert emulator_player.faults.unresponsive
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await session.get(emulator_player.location)
+        await reboot
+        async with session.request("SUBSCRIBE", url, headers={"SID": sid}) as renewal:
+            assert renewal.status == 412
+    assert emulator_player.boot_seq == boot_seq + 1
+
+
+async def test_vanished_player_leaves_the_topology(
+    emulator_household_factory, notify_sink: NotifySink
+) -> None:
+    household = await emulator_household_factory("groups")
+    living, kitchen = household.players[:2]
+    observer = household.players[5]
+    async with aiohttp.ClientSession() as session:
+        await subscribe(
+            session,
+            observer.base_url + get_service("ZoneGroupTopology").event_url,
+            notify_sink.url,
+        )
+        await notify_sink.next()
+        await living.go_offline(vanish=True)
+        event = await notify_sink.next()
+        root = SafeElementTree.fromstring(event.values["ZoneGroupState"])
+        members = {m.get("UUID") for m in root.iter("ZoneGroupMember")}
+        assert living.uuid not in members
+        assert kitchen.uuid in members  # the group went on without its coordinator
+        gone = root.find("VanishedDevices/Device")
+        assert (gone.get("UUID"), gone.get("ZoneName")) == (
+            living.uuid,
+            living.room_name,
+        )
+        await living.go_online()
+        event = await notify_sink.next()
+        root = SafeElementTree.fromstring(event.values["ZoneGroupState"])
+        assert living.uuid in {m.get("UUID") for m in root.iter("ZoneGroupMember")}
+        assert root.find("VanishedDevices/Device") is None
