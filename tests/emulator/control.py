@@ -84,6 +84,12 @@ def apply_fault(player: Player, payload: dict[str, Any]) -> None:
             faults.oversized_responses = int(payload.get("count", 1))
             if "bytes" in payload:
                 faults.oversized_bytes = int(payload["bytes"])
+        case "malformed_events":
+            faults.malformed_events = int(payload.get("count", 1))
+        case "oversized_events":
+            faults.oversized_events = int(payload.get("count", 1))
+            if "bytes" in payload:
+                faults.oversized_bytes = int(payload["bytes"])
         case "unresponsive":
             faults.set_unresponsive(bool(payload.get("enabled", True)))
         case "fire_alarm":

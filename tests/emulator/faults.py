@@ -35,6 +35,10 @@ class Faults:
     oversized_responses: int = 0
     """The next n answers are `oversized_bytes` long."""
     oversized_bytes: int = DEFAULT_OVERSIZED_BYTES
+    malformed_events: int = 0
+    """The next n NOTIFY bodies are garbage."""
+    oversized_events: int = 0
+    """The next n NOTIFY bodies are `oversized_bytes` long."""
     unresponsive: bool = False
     """Connections are accepted but nothing is ever answered."""
     _unblocked: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -55,6 +59,8 @@ class Faults:
         self.malformed_responses = 0
         self.oversized_responses = 0
         self.oversized_bytes = DEFAULT_OVERSIZED_BYTES
+        self.malformed_events = 0
+        self.oversized_events = 0
         self.set_unresponsive(False)
 
     def to_json(self) -> dict[str, Any]:
@@ -66,8 +72,27 @@ class Faults:
             "malformed_responses": self.malformed_responses,
             "oversized_responses": self.oversized_responses,
             "oversized_bytes": self.oversized_bytes,
+            "malformed_events": self.malformed_events,
+            "oversized_events": self.oversized_events,
             "unresponsive": self.unresponsive,
         }
+
+
+def event_body(faults: Faults, body: bytes) -> bytes:
+    """Return the NOTIFY body to send: as built, or spoiled by a fault."""
+    if faults.malformed_events > 0:
+        faults.malformed_events -= 1
+        return GARBAGE
+    if faults.oversized_events > 0:
+        faults.oversized_events -= 1
+        head = (
+            b'<e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0">'
+            b"<e:property><Padding>"
+        )
+        tail = b"</Padding></e:property></e:propertyset>"
+        size = faults.oversized_bytes - len(head) - len(tail)
+        return head + b"x" * max(size, 0) + tail
+    return body
 
 
 def oversized_body(size: int) -> bytes:

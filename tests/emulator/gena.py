@@ -18,6 +18,7 @@ from aiohttp import web
 
 from custom_components.sonos_upnp.upnp.catalog import Service
 
+from .faults import event_body
 from .xml_tools import propertyset
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ class Gena:
         if self._player.faults.drop_events:
             await self._count("dropped")
             return
+        body = event_body(self._player.faults, body)
         session = self._player.household.session
         headers = {
             "HOST": "",

@@ -258,3 +258,32 @@ async def test_vanished_player_leaves_the_topology(
         root = SafeElementTree.fromstring(event.values["ZoneGroupState"])
         assert living.uuid in {m.get("UUID") for m in root.iter("ZoneGroupMember")}
         assert root.find("VanishedDevices/Device") is None
+
+
+async def test_malformed_and_oversized_events(
+    emulator_player: Player, notify_sink: NotifySink
+) -> None:
+    emulator_player.faults.malformed_events = 1
+    emulator_player.faults.oversized_events = 1
+    emulator_player.faults.oversized_bytes = 3 * 1024 * 1024
+    async with aiohttp.ClientSession() as session:
+        await subscribe(
+            session,
+            emulator_player.base_url + get_service("RenderingControl").event_url,
+            notify_sink.url,
+        )
+        for volume in ("5", "6"):
+            await call(
+                session,
+                emulator_player,
+                "RenderingControl",
+                "SetVolume",
+                {"InstanceID": "0", "Channel": "Master", "DesiredVolume": volume},
+            )
+    garbage, huge, normal = [await notify_sink.next() for _ in range(3)]
+    assert (garbage.seq, huge.seq, normal.seq) == (0, 1, 2)
+    assert garbage.values == {}
+    with pytest.raises(SafeElementTree.ParseError):
+        SafeElementTree.fromstring(garbage.body)
+    assert len(huge.body) >= 3 * 1024 * 1024
+    assert "LastChange" in normal.values
