@@ -260,3 +260,20 @@ async def test_events_with_socos_asyncio_listener(
         listener.start_lock = None
         listener.stop_lock = None
     assert all(not p.gena.subscriptions for p in household.players)
+
+
+async def test_large_household_501_falls_back_to_the_topology_event(
+    soco_household_factory: SocoHouseholdFactory,
+) -> None:
+    household = await soco_household_factory("singles", players=3)
+    for player in household.players:
+        player.faults.zone_group_state_501 = True
+    device = soco.SoCo(household.players[0].host)
+    await _in_thread(lambda: device.household_id)
+    zones = await _in_thread(lambda: device.all_zones)
+    assert {zone.uid for zone in zones} == {p.uuid for p in household.players}
+    assert all(not p.gena.subscriptions for p in household.players)
+    listener = events_asyncio.event_listener
+    assert not listener.is_running
+    listener.start_lock = None
+    listener.stop_lock = None
