@@ -113,9 +113,7 @@ class Player:
     # -- HTTP server ------------------------------------------------------
 
     def _build_app(self) -> web.Application:
-        app = web.Application(
-            middlewares=[fault_middleware(self)], client_max_size=256 * 1024
-        )
+        app = web.Application(middlewares=[fault_middleware(self)])
         app.router.add_get("/xml/device_description.xml", self._description)
         for service in SERVICES:
             app.router.add_get(service.scpd_url, self._scpd_handler(service))

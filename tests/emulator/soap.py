@@ -64,6 +64,18 @@ def _parse_arguments(action: Action, body: bytes) -> dict[str, Value]:
         raise UpnpFaultError(INVALID_ARGS) from None
 
 
+async def _read_capped(request: web.Request) -> bytes | None:
+    """Read the whole body, or None when it exceeds MAX_REQUEST_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def handle_control(
     request: web.Request, player: Player, service: Service
 ) -> web.Response:
@@ -73,7 +85,9 @@ async def handle_control(
     if service_type != service.service_type or action_name not in service.action_names:
         return fault_response(INVALID_ACTION)
     action = service.action(action_name)
-    body = await request.content.read(MAX_REQUEST_BYTES + 1)
+    body = await _read_capped(request)
+    if body is None:
+        return web.Response(status=413)
     try:
         arguments = _parse_arguments(action, body)
         handler = HANDLERS.get((service.name, action.name))

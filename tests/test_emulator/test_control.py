@@ -302,3 +302,34 @@ async def test_group_volume_and_mute(emulator_household_factory) -> None:
     assert relative.outputs["NewVolume"] == "35"
     assert mute.outputs["CurrentMute"] == "1"
     assert household.players[2].mute is False
+
+
+async def test_large_bodies_are_read_whole_and_capped(emulator_player) -> None:
+    big_metadata = "<DIDL-Lite>" + "x" * 200_000 + "</DIDL-Lite>"
+    async with aiohttp.ClientSession() as session:
+        accepted = await call(
+            session,
+            emulator_player,
+            "AVTransport",
+            "SetAVTransportURI",
+            {
+                "InstanceID": "0",
+                "CurrentURI": "x-file:1",
+                "CurrentURIMetaData": big_metadata,
+            },
+        )
+        service = "urn:schemas-upnp-org:service:AVTransport:1"
+        huge = envelope(
+            service,
+            "SetAVTransportURI",
+            {"InstanceID": "0", "CurrentURI": "x", "CurrentURIMetaData": "y" * 400_000},
+        )
+        async with session.post(
+            emulator_player.base_url + "/MediaRenderer/AVTransport/Control",
+            data=huge,
+            headers={"SOAPACTION": f'"{service}#SetAVTransportURI"'},
+        ) as response:
+            refused = response.status
+    assert accepted.status == 200
+    assert emulator_player.current_uri_metadata == big_metadata
+    assert refused == 413

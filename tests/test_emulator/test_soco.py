@@ -12,14 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import random
 import socket
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import pytest_asyncio
-import pytest_socket
 
 soco = pytest.importorskip("soco")
 
@@ -29,9 +26,6 @@ from soco import events_asyncio  # noqa: E402
 from soco.core import soco_reset  # noqa: E402
 
 from tests.emulator.household import Household  # noqa: E402
-from tests.emulator.scenarios import build_household  # noqa: E402
-
-SONOS_PORT = 1400
 
 
 def _free_port() -> int:
@@ -77,32 +71,16 @@ def soco_settings(socket_enabled: None) -> Any:
 type SocoHouseholdFactory = Callable[..., Any]
 
 
-@pytest_asyncio.fixture
-async def soco_household_factory(
-    soco_settings: Any,
-) -> AsyncGenerator[SocoHouseholdFactory]:
+@pytest.fixture
+def soco_household_factory(
+    soco_settings: Any, emulator_household_factory: Callable[..., Any]
+) -> SocoHouseholdFactory:
     """Start households on 127.a.b.(2..) port 1400, reachable by SoCo."""
-    started: list[Household] = []
-    allowed = ["127.0.0.1"]
 
     async def factory(scenario: str = "singles", **kwargs: Any) -> Household:
-        household = build_household(scenario, **kwargs)
-        prefix = f"127.{random.randrange(100, 250)}.{random.randrange(1, 250)}"  # noqa: S311
-        for index, player in enumerate(household.players, start=2):
-            player.host = f"{prefix}.{index}"
-            player.port = SONOS_PORT
-            allowed.append(player.host)
-        pytest_socket.socket_allow_hosts(allowed, allow_unix_socket=True)
-        await household.start()
-        started.append(household)
-        return household
+        return await emulator_household_factory(scenario, distinct_hosts=True, **kwargs)
 
-    try:
-        yield factory
-    finally:
-        for household in started:
-            await household.stop()
-        pytest_socket.socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+    return factory
 
 
 async def _in_thread[T](function: Callable[..., T], *args: Any) -> T:
