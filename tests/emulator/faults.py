@@ -51,6 +51,11 @@ class Faults:
         else:
             self._unblocked.set()
 
+    async def wait_until_responsive(self) -> None:
+        """Return once the player answers again (at once when it does)."""
+        if self.unresponsive:
+            await self._unblocked.wait()
+
     def clear(self) -> None:
         """Switch every fault off."""
         self.latency = 0.0
@@ -111,8 +116,7 @@ def fault_middleware(player: Player) -> Middleware:
         player.requests_served += 1
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
-        if faults.unresponsive:
-            await faults._unblocked.wait()
+        await faults.wait_until_responsive()
         if faults.latency > 0:
             await asyncio.sleep(faults.latency)
         response = await handler(request)

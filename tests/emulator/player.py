@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from .household import Household
 
 SHUTDOWN_TIMEOUT: Final = 0.2
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Player:
@@ -128,7 +131,7 @@ class Player:
     async def _description(self, _request: web.Request) -> web.Response:
         return web.Response(body=device_description(self), content_type="text/xml")
 
-    def _scpd_handler(self, service: Service) -> Any:
+    def _scpd_handler(self, service: Service) -> Handler:
         body = scpd(service.name)
 
         async def handler(_request: web.Request) -> web.Response:
@@ -136,13 +139,13 @@ class Player:
 
         return handler
 
-    def _control_handler(self, service: Service) -> Any:
+    def _control_handler(self, service: Service) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             return await soap.handle_control(request, self, service)
 
         return handler
 
-    def _gena_handler(self, service: Service) -> Any:
+    def _gena_handler(self, service: Service) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             return await self.gena.handle(request, service)
 
