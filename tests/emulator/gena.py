@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import ipaddress
 import re
 import uuid
@@ -28,6 +29,7 @@ MAX_TIMEOUT: Final = 3600
 _CALLBACK: Final = re.compile(r"<([^<>]+)>")
 _TIMEOUT: Final = re.compile(r"^\s*Second-(\d+)\s*$", re.IGNORECASE)
 _SEQ_WRAP: Final = 2**32
+_STREAM_OVER: Final = 512 * 1024
 
 
 @dataclass(slots=True)
@@ -248,8 +250,10 @@ class Gena:
             headers["HOST"] = parts.netloc
             try:
                 async with asyncio.timeout(self._player.household.notify_timeout):
+                    # Big (oversized fault) bodies go as a stream, as aiohttp asks.
+                    data = io.BytesIO(body) if len(body) > _STREAM_OVER else body
                     async with session.request(
-                        "NOTIFY", url, data=body, headers=headers
+                        "NOTIFY", url, data=data, headers=headers
                     ) as response:
                         await response.read()
                         if response.status >= 300:
