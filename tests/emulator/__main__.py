@@ -11,7 +11,7 @@ import contextlib
 import ipaddress
 import sys
 
-from .household import Household
+from .household import SONOS_PORT, Household
 from .scenarios import SCENARIOS, build_household
 
 
@@ -28,13 +28,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="singles")
     parser.add_argument("--seed", type=int, default=None, help="fixed identities")
     parser.add_argument(
+        "--distinct-hosts",
+        metavar="PREFIX",
+        default=None,
+        help="put players on PREFIX.2, PREFIX.3, ... port 1400 (e.g. 127.0.1)",
+    )
+    parser.add_argument(
         "--allow-non-loopback",
         action="store_true",
         help="allow --host to be an address other than loopback",
     )
     args = parser.parse_args(argv)
-    if not args.allow_non_loopback and not ipaddress.ip_address(args.host).is_loopback:
-        parser.error("--host must be a loopback address (or --allow-non-loopback)")
+    hosts = [args.host]
+    if args.distinct_hosts:
+        hosts.append(f"{args.distinct_hosts}.2")
+    for host in hosts:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            parser.error(f"not an IP address: {host}")
+        if not loopback and not args.allow_non_loopback:
+            parser.error("addresses must be loopback (or --allow-non-loopback)")
     return args
 
 
@@ -47,7 +61,12 @@ def make_household(args: argparse.Namespace) -> Household:
     }
     if args.scenario == "singles":
         kwargs["players"] = args.players
-    return build_household(args.scenario, **kwargs)
+    household = build_household(args.scenario, **kwargs)
+    if args.distinct_hosts:
+        for index, player in enumerate(household.players, start=2):
+            player.host = f"{args.distinct_hosts}.{index}"
+            player.port = SONOS_PORT
+    return household
 
 
 def describe(household: Household) -> list[str]:

@@ -21,6 +21,7 @@ from .player import Player
 from .xml_tools import to_text
 
 DEFAULT_HOST: Final = "127.0.0.1"
+SONOS_PORT: Final = 1400
 SONOS_OUI: Final = (0x48, 0xA6, 0xB8)
 MODELS_BY_CODE: Final = {model.model: model for model in MODELS}
 DEFAULT_NOTIFY_TIMEOUT: Final = 2.0
@@ -41,6 +42,28 @@ class Clock:
     daily_index_refresh_time: str = "02:00:00"
     offset: float = 0.0
     """Seconds between the household's clock (SetTimeNow) and the real one."""
+
+
+ROOM_ICONS: Final = {
+    "living": "living",
+    "kitchen": "kitchen",
+    "bedroom": "bedroom",
+    "office": "office",
+    "bathroom": "bathroom",
+    "dining": "dining",
+    "garage": "garage",
+    "patio": "patio",
+    "den": "den",
+    "library": "library",
+    "tv": "tvroom",
+}
+
+
+def room_icon(room_name: str) -> str:
+    """Return a plausible room icon for a room name (living room by default)."""
+    words = room_name.lower().split()
+    icon = next((ROOM_ICONS[w] for w in words if w in ROOM_ICONS), "living")
+    return f"x-rincon-roomicon:{icon}"
 
 
 def model_by_code(code: str) -> Model:
@@ -119,6 +142,7 @@ class Household:
             port=port,
             boot_seq=self._random.randrange(5, 200),
         )
+        player.icon = room_icon(room_name)
         self.players.append(player)
         if not self.alarms.owner_uuid:
             self.alarms.owner_uuid = player.uuid

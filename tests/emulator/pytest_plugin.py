@@ -14,13 +14,12 @@ import pytest
 import pytest_asyncio
 import pytest_socket
 
-from .household import Household
+from .household import SONOS_PORT, Household
 from .player import Player
 from .scenarios import build_household
 
 type HouseholdFactory = Callable[..., Awaitable[Household]]
 
-SONOS_PORT: Final = 1400
 DEFAULT_ALLOWED_HOSTS: Final = ("127.0.0.1",)
 
 

@@ -14,8 +14,21 @@ def test_arguments_and_loopback_only() -> None:
     assert (args.players, args.host, args.scenario) == (5, "127.0.0.1", "singles")
     assert len(make_household(args).players) == 5
     assert len(make_household(parse_args(["--scenario", "home_theater"])).players) == 5
-    with pytest.raises(SystemExit):
-        parse_args(["--host", "192.0.2.1"])
+    for refused in (
+        ["--host", "192.0.2.1"],
+        ["--host", "example.org"],
+        ["--distinct-hosts", "10.0.0"],
+    ):
+        with pytest.raises(SystemExit):
+            parse_args(refused)
+    spread = make_household(
+        parse_args(["--players", "3", "--distinct-hosts", "127.0.9"])
+    )
+    assert [(p.host, p.port) for p in spread.players] == [
+        ("127.0.9.2", 1400),
+        ("127.0.9.3", 1400),
+        ("127.0.9.4", 1400),
+    ]
 
 
 @pytest.mark.usefixtures("socket_enabled")
