@@ -236,3 +236,27 @@ async def test_unreachable_callback_is_counted_not_raised(emulator_player) -> No
         await subscribe(session, url, "http://192.0.2.1:1400/never")  # not loopback
     counters = await emulator_player.gena.wait_for_counters(lambda c: c.failed >= 2)
     assert (counters.sent, counters.failed) == (0, 2)
+
+
+async def test_64_players_all_event_a_topology_change(
+    emulator_household_factory, notify_sink: NotifySink
+) -> None:
+    household = await emulator_household_factory("large64")
+    topology = get_service("ZoneGroupTopology")
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(
+            *(
+                subscribe(session, p.base_url + topology.event_url, notify_sink.url)
+                for p in household.players
+            )
+        )
+    initial = [await notify_sink.next() for _ in household.players]
+    assert {n.seq for n in initial} == {0}
+    household.join(household.players[-1], household.players[-2])
+    changed = [await notify_sink.next() for _ in household.players]
+    assert {n.seq for n in changed} == {1}
+    assert {n.headers["SID"] for n in changed} == {n.headers["SID"] for n in initial}
+    last = household.players[-1].uuid
+    for notify in changed:
+        groups = SafeElementTree.fromstring(notify.values["ZoneGroupState"])
+        assert last not in {g.get("Coordinator") for g in groups.iter("ZoneGroup")}
