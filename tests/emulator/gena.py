@@ -139,7 +139,11 @@ class Gena:
 
     def _renew(self, sid: str, service: Service, timeout: str | None) -> web.Response:
         subscription = self.subscriptions.get(sid)
-        if subscription is None or subscription.service is not service:
+        if (
+            subscription is None
+            or subscription.service is not service
+            or subscription.expires_at <= self._now()  # expired, not yet reaped
+        ):
             return web.Response(status=412)
         subscription.timeout = granted_timeout(timeout)
         subscription.expires_at = self._now() + subscription.timeout
