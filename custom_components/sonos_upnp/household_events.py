@@ -13,8 +13,10 @@ retried with backoff until events flow, which ends both.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -75,6 +77,8 @@ class HouseholdEvents:
         self.coordinator = coordinator
         self._feeds: dict[tuple[str, str], _Feed] = {}
         self._stopped = False
+        self._stopping = asyncio.Event()
+        self._dropped: list[_Feed] = []
 
     # Desired state ---------------------------------------------------------------
 
@@ -134,13 +138,18 @@ class HouseholdEvents:
         self._start(feed)
 
     def _start(self, feed: _Feed) -> None:
-        task = self.coordinator.config_entry.async_create_background_task(
-            self.hass,
+        # Not an entry background task: unloading cancels those, and a
+        # SUBSCRIBE cut off in flight leaves a subscription on the speaker
+        # that we could never unsubscribe. async_stop waits for these instead.
+        task = self.hass.async_create_background_task(
             self._async_start(feed),
             f"{DOMAIN} subscribe {feed.service} {feed.uuid}",
         )
         feed.tasks.add(task)
         task.add_done_callback(feed.tasks.discard)
+
+    def _is_current(self, feed: _Feed) -> bool:
+        return not self._stopped and self._feeds.get((feed.uuid, feed.service)) is feed
 
     async def _async_start(self, feed: _Feed) -> None:
         """Subscribe, retrying with backoff while the player does not answer."""
@@ -149,27 +158,36 @@ class HouseholdEvents:
                 await feed.subscription.start()
                 break
             except UpnpClientError:
-                # The subscription reported the failure through on_failure.
-                await asyncio.sleep(
-                    START_RETRY_DELAYS[min(attempt, len(START_RETRY_DELAYS) - 1)]
-                )
-        if not feed.events_seen:
+                pass  # the subscription reported it through on_failure
+            if not self._is_current(feed):
+                return
+            delay = START_RETRY_DELAYS[min(attempt, len(START_RETRY_DELAYS) - 1)]
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._stopping.wait()
+            if not self._is_current(feed):
+                return
+        if self._is_current(feed) and not feed.events_seen:
+
+            @callback
+            def no_initial_event(_now: datetime) -> None:
+                self._on_no_initial_event(feed)
+
             feed.cancel_watchdog = async_call_later(
-                self.hass,
-                INITIAL_EVENT_TIMEOUT,
-                lambda _now: self._on_no_initial_event(feed),
+                self.hass, INITIAL_EVENT_TIMEOUT, no_initial_event
             )
 
     def _drop(self, key: tuple[str, str]) -> None:
+        """Unsubscribe a feed; a start still in flight undoes itself."""
         feed = self._feeds.pop(key)
         self._cancel_timers(feed)
-        for task in feed.tasks:
-            task.cancel()
-        self.coordinator.config_entry.async_create_background_task(
-            self.hass,
+        task = self.hass.async_create_background_task(
             feed.subscription.stop(),
             f"{DOMAIN} unsubscribe {feed.service} {feed.uuid}",
         )
+        feed.tasks.add(task)
+        task.add_done_callback(feed.tasks.discard)
+        self._dropped = [*(f for f in self._dropped if f.tasks), feed]
         self._events_arrive(feed)
 
     @staticmethod
@@ -226,12 +244,13 @@ class HouseholdEvents:
         player = self.coordinator.player(feed.uuid)
         room = player.room_name if player else feed.uuid
         callback_url = feed.subscription.health.callback_url or "?"
-        LOGGER.warning(
-            "Sonos player %s sends no events to %s; polling every %s until it does",
-            room,
-            callback_url,
-            self.coordinator.poll_interval,
-        )
+        if not self._player_lacks_events(feed.uuid):
+            LOGGER.warning(
+                "Sonos player %s sends no events to %s; polling every %s until it does",
+                room,
+                callback_url,
+                self.coordinator.poll_interval,
+            )
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -248,9 +267,12 @@ class HouseholdEvents:
         self.coordinator.async_set_polling(polling=True)
         delay = RETRY_DELAYS[min(feed.missing_since_retry, len(RETRY_DELAYS) - 1)]
         feed.missing_since_retry += 1
-        feed.cancel_retry = async_call_later(
-            self.hass, delay, lambda _now: self._retry(feed)
-        )
+
+        @callback
+        def retry(_now: datetime) -> None:
+            self._retry(feed)
+
+        feed.cancel_retry = async_call_later(self.hass, delay, retry)
 
     @callback
     def _retry(self, feed: _Feed) -> None:
@@ -263,20 +285,27 @@ class HouseholdEvents:
             await feed.subscription.stop()
             await self._async_start(feed)
 
-        task = self.coordinator.config_entry.async_create_background_task(
-            self.hass, restart(), f"{DOMAIN} resubscribe {feed.service} {feed.uuid}"
+        task = self.hass.async_create_background_task(
+            restart(), f"{DOMAIN} resubscribe {feed.service} {feed.uuid}"
         )
         feed.tasks.add(task)
         task.add_done_callback(feed.tasks.discard)
 
+    def _player_lacks_events(self, uuid: str) -> bool:
+        """Return whether a feed of the player waits for events after a retry."""
+        return any(
+            f.uuid == uuid and not f.events_seen and f.missing_since_retry
+            for f in self._feeds.values()
+        )
+
     def _events_arrive(self, feed: _Feed) -> None:
         """End the fallback for this player once none of its feeds lacks events."""
         self._cancel_timers(feed)
+        lacked = feed.missing_since_retry > 0
         feed.missing_since_retry = 0
-        if not any(
-            f.uuid == feed.uuid and not f.events_seen and f.missing_since_retry
-            for f in self._feeds.values()
-        ):
+        if not self._player_lacks_events(feed.uuid):
+            if lacked:
+                LOGGER.info("Events from Sonos player %s arrive again", feed.uuid)
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(feed.uuid))
         self.coordinator.async_set_polling(
             polling=any(f.missing_since_retry for f in self._feeds.values())
@@ -316,16 +345,21 @@ class HouseholdEvents:
     async def async_stop(self) -> None:
         """Unsubscribe everything and drop our repair issues."""
         self._stopped = True
+        self._stopping.set()
         feeds = list(self._feeds.values())
         self._feeds.clear()
         for feed in feeds:
             self._cancel_timers(feed)
-            for task in feed.tasks:
-                task.cancel()
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(feed.uuid))
         await asyncio.gather(
             *(feed.subscription.stop() for feed in feeds), return_exceptions=True
         )
+        # A SUBSCRIBE still in flight unsubscribes when its answer comes (the
+        # request's own timeout bounds the wait); backoff waits end at once.
+        tasks = [task for feed in (*feeds, *self._dropped) for task in feed.tasks]
+        if tasks:
+            await asyncio.wait(tasks)
+        self._dropped.clear()
 
     def diagnostics(self) -> list[dict[str, Any]]:
         """Describe every subscription for diagnostics."""
@@ -337,6 +371,8 @@ class HouseholdEvents:
                     "player": feed.uuid,
                     "service": feed.service,
                     "events_seen": feed.events_seen,
+                    "awaiting_initial_event": feed.cancel_watchdog is not None,
+                    "resubscribe_scheduled": feed.cancel_retry is not None,
                     "missing_events_retries": feed.missing_since_retry,
                     "health": health,
                 }
