@@ -432,3 +432,40 @@ async def test_unload_unsubscribes(
     await wait_for(
         hass, lambda: all(not player.gena.subscriptions for player in household.players)
     )
+
+
+async def test_players_join_vanish_and_leave_the_household(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    coordinator = init_integration.runtime_data.coordinator
+    registry = dr.async_get(hass)
+    office = await household.add_player_live("Office", model="S39")
+    await wait_for(hass, lambda: hass.states.get("sensor.office_group") is not None)
+    assert state_of(hass, "sensor.office_group") == "Office"
+    assert state_of(hass, "binary_sensor.office_group_coordinator") == STATE_ON
+    await wait_for(
+        hass,
+        lambda: any(
+            row["player"] == office.uuid and row["health"].active
+            for row in coordinator.events.diagnostics()
+        ),
+    )
+
+    # Powered off: listed as vanished, so it stays, unavailable, with its alarm.
+    alarm_id = create_emulated_alarm(household, 3, "06:15:00")
+    await wait_for(hass, lambda: coordinator.data.alarms.get(alarm_id) is not None)
+    await office.go_offline(vanish=True)
+    await wait_for(
+        hass, lambda: state_of(hass, "sensor.office_group") == STATE_UNAVAILABLE
+    )
+    assert registry.async_get(device_id_of(hass, office.uuid)) is not None
+    assert coordinator.data.alarms.get(alarm_id) is not None
+
+    # Gone for good: the device and its entities go with it.
+    await household.remove_player(office)
+    await wait_for(hass, lambda: hass.states.get("sensor.office_group") is None)
+    assert not registry.async_get_devices(identifiers={(DOMAIN, office.uuid)})
+    assert state_of(hass, "sensor.kitchen_group") == "Kitchen"
+    assert not any(
+        row["player"] == office.uuid for row in coordinator.events.diagnostics()
+    )

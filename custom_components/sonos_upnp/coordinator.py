@@ -275,10 +275,11 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             return
         self._zone_group_state_xml = xml
         unavailable = state.unavailable & frozenset(topology.players)
+        # Devices first: the platforms add entities for new players on update.
+        self.async_sync_devices(topology)
         self.async_set_updated_data(
             self._state(topology=topology, unavailable=unavailable)
         )
-        self.async_sync_devices()
         self.events.async_sync()
 
     @callback
@@ -345,17 +346,18 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
     # Devices ------------------------------------------------------------------------
 
     @callback
-    def async_sync_devices(self) -> None:
+    def async_sync_devices(self, topology: HouseholdTopology | None = None) -> None:
         """Give every visible player a device; remove players gone for good.
 
         Players the household lists as vanished (powered off, asleep) keep
         their devices and alarms; they are unavailable until they return.
         """
-        if (state := self.state) is None:
-            return
+        if topology is None:
+            if (state := self.state) is None:
+                return
+            topology = state.topology
         registry = dr.async_get(self.hass)
         entry_id = self.config_entry.entry_id
-        topology = state.topology
         for player in topology.visible_players:
             description = self.descriptions.get(player.uuid)
             registry.async_get_or_create(

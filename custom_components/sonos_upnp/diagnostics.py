@@ -10,13 +10,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import CONF_ADVERTISE_HOST, CONF_UDN, DOMAIN
+from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 
-# The household ID identifies the user's Sonos account; serials identify the
-# hardware. Neither is needed to understand a problem.
-TO_REDACT = {"household_id", "serial_number", CONF_UDN, "unique_id", "title"}
-TO_REDACT_OPTIONS = {CONF_ADVERTISE_HOST}
+# The household ID (also the entry's unique ID) stands for the user's Sonos
+# account and serial numbers for the hardware; neither helps with a problem.
+# Player UUIDs stay: diagnostics need them to relate topology, alarms and
+# subscriptions.
+TO_REDACT = {"household_id", "serial_number", "unique_id"}
 
 
 def _subscriptions(coordinator: SonosHouseholdCoordinator) -> list[dict[str, Any]]:
@@ -82,7 +83,7 @@ async def async_get_config_entry_diagnostics(
                 "title": entry.title,
                 "unique_id": entry.unique_id,
                 "data": dict(entry.data),
-                "options": async_redact_data(dict(entry.options), TO_REDACT_OPTIONS),
+                "options": dict(entry.options),
             },
             TO_REDACT,
         ),

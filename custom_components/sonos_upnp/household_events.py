@@ -91,7 +91,11 @@ class HouseholdEvents:
         )
         wanted = {(p.uuid, TOPOLOGY): p for p in players}
         answering = [p for p in players if data.is_available(p.uuid)] or players
-        for player in answering[:HOUSEHOLD_EVENT_SOURCES]:
+        # Keep the current AlarmClock sources while they answer; top up from
+        # the rest, so a new player does not move the subscriptions around.
+        current = [p for p in answering if (p.uuid, ALARM_CLOCK) in self._feeds]
+        others = [p for p in answering if (p.uuid, ALARM_CLOCK) not in self._feeds]
+        for player in [*current, *others][:HOUSEHOLD_EVENT_SOURCES]:
             wanted[player.uuid, ALARM_CLOCK] = player
         return wanted
 

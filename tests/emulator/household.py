@@ -282,6 +282,20 @@ class Household:
         player.vanished = False
         self.topology_changed()
 
+    async def add_player_live(self, room_name: str, model: str = "S13") -> Player:
+        """Set up a new player in a running household (it joins standalone)."""
+        player = self.add_player(room_name, model)
+        await player.start()
+        self.topology_changed()
+        return player
+
+    async def remove_player(self, player: Player) -> None:
+        """Take a player out of the household for good (factory reset)."""
+        self._hand_over(player)
+        self.players.remove(player)
+        await player.close()
+        self.topology_changed()
+
     # -- documents --------------------------------------------------------
 
     def _member_attributes(self, player: Player) -> dict[str, str]:
