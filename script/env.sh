@@ -71,6 +71,7 @@ run_in_env() {
             PATH='$VENV_IN_ROOT/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' \
             MYPY_CACHE_DIR=/var/cache/sonos_upnp/mypy \
             PIP_DISABLE_PIP_VERSION_CHECK=1 \
+            SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
             ${SONOS_UPNP_EXTRA_ENV:-} \
             bash -c 'cd \"\$0\" && exec \"\$@\"' '$REPO_ROOT' $quoted
     "

@@ -84,7 +84,8 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     async with household:
         print(f"Household {household.household_id}")  # noqa: T201
         for line in describe(household):
-            print(line, flush=True)  # noqa: T201
+            print(line)  # noqa: T201
+        print("Ready", flush=True)  # noqa: T201
         await stop.wait()
 
 
