@@ -8,6 +8,7 @@ from homeassistant.const import __version__ as ha_version
 from homeassistant.core import HomeAssistant
 from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
 
 from custom_components.sonos_upnp.const import DOMAIN
 
@@ -52,3 +53,34 @@ def test_brand_icon_is_a_256px_png() -> None:
 def test_translations_are_valid_json() -> None:
     strings = json.loads((PACKAGE / "translations" / "en.json").read_text())
     assert strings["title"] == "Sonos UPnP"
+
+
+QUALITY_SCALE_RULES = {
+    "bronze": "action-setup appropriate-polling brands common-modules config-flow "
+    "config-flow-test-coverage dependency-transparency docs-actions docs-conditions "
+    "docs-high-level-description docs-installation-instructions "
+    "docs-removal-instructions docs-triggers entity-event-setup entity-unique-id "
+    "has-entity-name runtime-data test-before-configure test-before-setup "
+    "unique-config-entry",
+    "silver": "action-exceptions config-entry-unloading docs-configuration-parameters "
+    "docs-installation-parameters entity-unavailable integration-owner "
+    "log-when-unavailable parallel-updates reauthentication-flow test-coverage",
+    "gold": "devices diagnostics discovery discovery-update-info docs-data-update "
+    "docs-examples docs-known-limitations docs-supported-devices "
+    "docs-supported-functions docs-troubleshooting docs-use-cases dynamic-devices "
+    "entity-category entity-device-class entity-disabled-by-default "
+    "entity-translations exception-translations icon-translations "
+    "reconfiguration-flow repair-issues stale-devices",
+    "platinum": "async-dependency inject-websession strict-typing",
+}
+
+
+def test_quality_scale_lists_every_rule_with_a_status() -> None:
+    rules = load_yaml_dict(str(PACKAGE / "quality_scale.yaml"))["rules"]
+    expected = {rule for tier in QUALITY_SCALE_RULES.values() for rule in tier.split()}
+    assert set(rules) == expected
+    for name, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "todo", "exempt"}, name
+        if status == "exempt":
+            assert value["comment"], name

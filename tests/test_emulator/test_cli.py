@@ -40,8 +40,9 @@ async def test_run_prints_one_line_per_player(
     await run(parse_args(["--players", "3", "--seed", "4"]), stop)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Household Sonos_")
-    assert len(lines) == 4
-    for line in lines[1:]:
+    assert len(lines) == 5
+    assert lines[-1] == "Ready"  # what script/develop waits for
+    for line in lines[1:-1]:
         room, uuid, address = line.rsplit(maxsplit=2)
         assert uuid.startswith("RINCON_")
         assert address.startswith("http://127.0.0.1:")
