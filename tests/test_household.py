@@ -469,3 +469,36 @@ async def test_players_join_vanish_and_leave_the_household(
     assert not any(
         row["player"] == office.uuid for row in coordinator.events.diagnostics()
     )
+
+
+async def test_player_on_a_new_address_is_subscribed_there(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    coordinator = init_integration.runtime_data.coordinator
+    await wait_for_subscriptions(hass, coordinator)
+    kitchen = household.players[1]
+    old_port = kitchen.port
+    await kitchen.go_offline()
+    kitchen.port = 0  # a new port, as after a new DHCP lease
+    await kitchen.go_online()
+    assert kitchen.port != old_port
+    household.topology_changed()
+
+    def kitchen_feeds() -> list[tuple[int, bool]]:
+        return [
+            (row["health"].port, row["events_seen"])
+            for row in coordinator.events.diagnostics()
+            if row["player"] == kitchen.uuid
+        ]
+
+    await wait_for(
+        hass,
+        lambda: (
+            bool(kitchen_feeds())
+            and all(feed == (kitchen.port, True) for feed in kitchen_feeds())
+        ),
+        describe=kitchen_feeds,
+    )
+    player = coordinator.player(kitchen.uuid)
+    assert player is not None
+    assert player.port == kitchen.port

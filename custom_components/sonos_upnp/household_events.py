@@ -58,6 +58,7 @@ class _Feed:
     uuid: str
     service: str
     boot_seq: int | None
+    address: tuple[str, int]
     subscription: Subscription
     events_seen: bool = False
     missing_since_retry: int = 0
@@ -107,17 +108,21 @@ class HouseholdEvents:
         wanted = self._wanted()
         for key, feed in list(self._feeds.items()):
             player = wanted.get(key)
-            rebooted = (
-                player is not None
-                and player.boot_seq is not None
-                and feed.boot_seq is not None
-                and player.boot_seq > feed.boot_seq
-            )
-            if player is None or rebooted:
+            if player is None or self._is_stale(feed, player):
                 self._drop(key)
         for key, player in wanted.items():
             if key not in self._feeds:
                 self._add(player, key[1])
+
+    @staticmethod
+    def _is_stale(feed: _Feed, player: Player) -> bool:
+        """Return whether the player rebooted (it forgot us) or moved."""
+        rebooted = (
+            player.boot_seq is not None
+            and feed.boot_seq is not None
+            and player.boot_seq > feed.boot_seq
+        )
+        return rebooted or (player.host, player.port) != feed.address
 
     # One feed ------------------------------------------------------------------
 
@@ -137,7 +142,13 @@ class HouseholdEvents:
             advertise_host=options.get(CONF_ADVERTISE_HOST),
             advertise_port=options.get(CONF_ADVERTISE_PORT),
         )
-        feed = _Feed(player.uuid, service, player.boot_seq, subscription)
+        feed = _Feed(
+            player.uuid,
+            service,
+            player.boot_seq,
+            (player.host, player.port),
+            subscription,
+        )
         self._feeds[key] = feed
         self._start(feed)
 
