@@ -249,7 +249,7 @@ async def test_list_alarms_returns_every_field(
                 "device_id": device_id_of(hass, household.players[1].uuid),
                 "room_uuid": household.players[1].uuid,
                 "start_time": "06:30:00",
-                "duration": "0:30:00",
+                "duration": "00:30:00",
                 "recurrence": "WEEKDAYS",
                 "enabled": True,
                 "volume": 20,

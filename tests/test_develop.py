@@ -11,9 +11,9 @@ from homeassistant.components.onboarding.const import STEPS
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_prepare_makes_a_ready_configuration(tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    result = subprocess.run(
+def prepare(config: Path) -> subprocess.CompletedProcess[str]:
+    """Run script/develop.py --prepare-only on its own emulated household."""
+    return subprocess.run(
         [
             sys.executable,
             "script/develop.py",
@@ -31,6 +31,11 @@ def test_prepare_makes_a_ready_configuration(tmp_path: Path) -> None:
         timeout=120,
         check=True,
     )
+
+
+def test_prepare_makes_a_ready_configuration(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    result = prepare(config)
     household_id = result.stdout.split("Household ", 1)[1].split()[0]
 
     yaml = (config / "configuration.yaml").read_text()
@@ -57,24 +62,7 @@ def test_prepare_makes_a_ready_configuration(tmp_path: Path) -> None:
     assert entry["data"]["port"] > 0
 
     # A second run keeps the entry and the login, pointed at the new ports.
-    second = subprocess.run(
-        [
-            sys.executable,
-            "script/develop.py",
-            "--config",
-            str(config),
-            "--prepare-only",
-            "--base-port",
-            "0",
-            "--seed",
-            "5",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    second = prepare(config)
     port = int(second.stdout.split("http://127.0.0.1:", 1)[1].split()[0])
     stored = json.loads((storage / config_entries.STORAGE_KEY).read_text())
     (entry,) = stored["data"]["entries"]

@@ -416,6 +416,21 @@ async def test_two_households_stay_apart(
     )
     assert response is not None
     assert [a["household_id"] for a in response["alarms"]] == [household.household_id]  # type: ignore[index,union-attr]
+
+    # An alarm cannot move into a room of the other household.
+    switch = f"switch.{household.players[0].room_name.lower().replace(' ', '_')}"
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_alarm",
+            {
+                "entity_id": f"{switch}_alarm_{alarm_id}",
+                "room": device_id_of(hass, other.players[0].uuid),
+            },
+            blocking=True,
+        )
+    assert caught.value.translation_key == "room_of_another_household"
+    assert household.alarms.get(alarm_id).room_uuid == household.players[0].uuid
     for entry in (first_entry, second_entry):
         await hass.config_entries.async_unload(entry.entry_id)
 

@@ -79,8 +79,10 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def _async_try_speaker(
-        self, host: str, port: int, errors: dict[str, str]
+        self, user_input: dict[str, Any], errors: dict[str, str]
     ) -> SpeakerInfo | None:
+        """Read the speaker the user entered; on failure, fill errors."""
+        host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
         try:
             return await self._async_read_speaker(host, port)
         except NotASonosDeviceError:
@@ -98,9 +100,7 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         """Set up a household from the address of one of its speakers."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            host = user_input[CONF_HOST].strip()
-            port = user_input[CONF_PORT]
-            speaker = await self._async_try_speaker(host, port, errors)
+            speaker = await self._async_try_speaker(user_input, errors)
             if speaker is not None:
                 await self.async_set_unique_id(speaker.household_id)
                 self._abort_if_unique_id_configured()
@@ -174,9 +174,7 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            host = user_input[CONF_HOST].strip()
-            port = user_input[CONF_PORT]
-            speaker = await self._async_try_speaker(host, port, errors)
+            speaker = await self._async_try_speaker(user_input, errors)
             if speaker is not None:
                 await self.async_set_unique_id(speaker.household_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_household")

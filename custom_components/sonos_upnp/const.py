@@ -46,5 +46,3 @@ ATTR_ROOM: Final = "room"
 ATTR_SERVICE: Final = "service"
 ATTR_ACTION: Final = "action"
 ATTR_ARGUMENTS: Final = "arguments"
-
-PLAY_MODES: Final = ("NORMAL", "REPEAT_ALL", "SHUFFLE_NOREPEAT", "SHUFFLE")

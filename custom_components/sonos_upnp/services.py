@@ -22,6 +22,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import service
 from homeassistant.util.json import JsonValueType
 
+from .alarm_fields import alarm_fields
 from .const import (
     ATTR_ACTION,
     ATTR_ARGUMENTS,
@@ -38,7 +39,6 @@ from .const import (
     ATTR_START_TIME,
     ATTR_VOLUME,
     DOMAIN,
-    PLAY_MODES,
     SERVICE_CALL_ACTION,
     SERVICE_CREATE_ALARM,
     SERVICE_DELETE_ALARM,
@@ -46,7 +46,7 @@ from .const import (
     SERVICE_UPDATE_ALARM,
 )
 from .errors import user_facing_error
-from .upnp.alarms import AlarmSettings, create_alarm, validate_recurrence
+from .upnp.alarms import PLAY_MODES, AlarmSettings, create_alarm, validate_recurrence
 from .upnp.catalog import SERVICES_BY_NAME
 from .upnp.exceptions import UpnpClientError
 
@@ -137,8 +137,15 @@ def resolve_player(hass: HomeAssistant, device_id: str) -> PlayerTarget:
     )
 
 
-def alarm_changes(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, Any]:
-    """Turn validated service fields into upnp.alarms keywords, checking values."""
+def alarm_changes(
+    hass: HomeAssistant,
+    data: dict[str, Any],
+    household: SonosHouseholdCoordinator | None = None,
+) -> dict[str, Any]:
+    """Turn validated service fields into upnp.alarms keywords, checking values.
+
+    A new `room` must be a player of the alarm's household, when given.
+    """
     changes = {
         ALARM_KEYWORDS[field]: value
         for field, value in data.items()
@@ -163,7 +170,7 @@ def alarm_changes(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, Any]:
                 translation_key="invalid_play_mode",
                 translation_placeholders={
                     "play_mode": changes["play_mode"],
-                    "choices": ", ".join(PLAY_MODES),
+                    "choices": ", ".join(sorted(PLAY_MODES)),
                 },
             )
     if isinstance(changes.get("start_time"), time):
@@ -173,7 +180,14 @@ def alarm_changes(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, Any]:
             seconds=int(changes["duration"].total_seconds())
         )
     if ATTR_ROOM in data:
-        changes["room_uuid"] = resolve_player(hass, data[ATTR_ROOM]).player.uuid
+        target = resolve_player(hass, data[ATTR_ROOM])
+        if household is not None and target.coordinator is not household:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="room_of_another_household",
+                translation_placeholders={"room": target.player.room_name},
+            )
+        changes["room_uuid"] = target.player.uuid
     return changes
 
 
@@ -185,29 +199,21 @@ def alarm_as_dict(
         (DOMAIN, alarm.room_uuid), coordinator.config_entry.entry_id
     )
     return {
-        "alarm_id": alarm.alarm_id,
-        "household_id": coordinator.household_id,
-        "device_id": device.id if device else None,
-        "room_uuid": alarm.room_uuid,
-        ATTR_START_TIME: alarm.start_time.isoformat(),
-        ATTR_DURATION: str(alarm.duration),
-        ATTR_RECURRENCE: alarm.recurrence,
-        ATTR_ENABLED: alarm.enabled,
-        ATTR_VOLUME: alarm.volume,
-        ATTR_PLAY_MODE: alarm.play_mode,
-        ATTR_INCLUDE_LINKED_ZONES: alarm.include_linked_zones,
-        ATTR_PROGRAM_URI: alarm.program_uri,
+        **alarm_fields(alarm),
         ATTR_PROGRAM_METADATA: alarm.program_metadata,
+        "household_id": coordinator.household_id,
+        "room_uuid": alarm.room_uuid,
+        "device_id": device.id if device else None,
     }
 
 
 async def _async_create_alarm(call: ServiceCall) -> ServiceResponse:
     target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
-    settings = AlarmSettings(
-        room_uuid=target.player.uuid, **alarm_changes_without_room(call)
-    )
     coordinator = target.coordinator
     try:
+        settings = AlarmSettings(
+            room_uuid=target.player.uuid, **alarm_changes(call.hass, dict(call.data))
+        )
         alarm_id = await coordinator.async_on_any_speaker(
             lambda host, port: create_alarm(coordinator.client, host, port, settings)
         )
@@ -215,12 +221,6 @@ async def _async_create_alarm(call: ServiceCall) -> ServiceResponse:
         raise user_facing_error(err) from err
     await coordinator.async_refresh_alarms()
     return {"alarm_id": alarm_id}
-
-
-def alarm_changes_without_room(call: ServiceCall) -> dict[str, Any]:
-    """Return the alarm fields of a create call (the room is the target)."""
-    data = {k: v for k, v in call.data.items() if k != ATTR_DEVICE_ID}
-    return alarm_changes(call.hass, data)
 
 
 async def _async_list_alarms(call: ServiceCall) -> ServiceResponse:
@@ -308,4 +308,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 async def _async_update_alarm(entity: Any, call: ServiceCall) -> None:
     """Change the given fields of the targeted alarm switches."""
-    await entity.async_update_alarm(**alarm_changes(call.hass, dict(call.data)))
+    changes = alarm_changes(call.hass, dict(call.data), entity.coordinator)
+    await entity.async_update_alarm(**changes)

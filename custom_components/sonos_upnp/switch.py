@@ -13,7 +13,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .alarm_fields import alarm_fields
+from .const import ATTR_ENABLED, DOMAIN
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .errors import user_facing_error
 from .upnp.alarms import Alarm, delete_alarm, next_occurrence, update_alarm
@@ -108,15 +109,10 @@ class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchE
         upcoming = next_occurrence(
             alarm, dt_util.now(), dt_util.get_default_time_zone()
         )
+        fields = alarm_fields(alarm)
+        del fields[ATTR_ENABLED]  # that is the switch's state
         return {
-            "alarm_id": alarm.alarm_id,
-            "start_time": alarm.start_time.isoformat(),
-            "duration": str(alarm.duration),
-            "recurrence": alarm.recurrence,
-            "volume": alarm.volume,
-            "play_mode": alarm.play_mode,
-            "include_linked_zones": alarm.include_linked_zones,
-            "program_uri": alarm.program_uri,
+            **fields,
             "room": room.room_name if room else alarm.room_uuid,
             "next_occurrence": upcoming.isoformat() if upcoming else None,
         }

@@ -1,0 +1,42 @@
+"""An alarm's fields as the switch attributes and the actions show them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.util.json import JsonValueType
+
+from .const import (
+    ATTR_ALARM_ID,
+    ATTR_DURATION,
+    ATTR_ENABLED,
+    ATTR_INCLUDE_LINKED_ZONES,
+    ATTR_PLAY_MODE,
+    ATTR_PROGRAM_URI,
+    ATTR_RECURRENCE,
+    ATTR_START_TIME,
+    ATTR_VOLUME,
+)
+from .upnp.alarms import Alarm
+
+
+def clock(duration: timedelta) -> str:
+    """Return a duration as HH:MM:SS, the way alarms take it."""
+    minutes, seconds = divmod(int(duration.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02}:{minutes:02}:{seconds:02}"
+
+
+def alarm_fields(alarm: Alarm) -> dict[str, JsonValueType]:
+    """Return the fields of an alarm that the actions take, plus its ID."""
+    return {
+        ATTR_ALARM_ID: alarm.alarm_id,
+        ATTR_START_TIME: alarm.start_time.isoformat(),
+        ATTR_DURATION: clock(alarm.duration),
+        ATTR_RECURRENCE: alarm.recurrence,
+        ATTR_ENABLED: alarm.enabled,
+        ATTR_VOLUME: alarm.volume,
+        ATTR_PLAY_MODE: alarm.play_mode,
+        ATTR_INCLUDE_LINKED_ZONES: alarm.include_linked_zones,
+        ATTR_PROGRAM_URI: alarm.program_uri,
+    }
