@@ -1,5 +1,6 @@
 """The household over time: groups, reboots, lost events, two households."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sonos_upnp.const import DOMAIN
+from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT, DOMAIN
 from tests.common import device_id_of, wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
@@ -517,3 +518,20 @@ async def test_player_on_a_new_address_is_subscribed_there(
     player = coordinator.player(kitchen.uuid)
     assert player is not None
     assert player.port == kitchen.port
+
+
+async def test_busy_callback_port_retries_setup(
+    hass: HomeAssistant, household: Household
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        entry = entry_for(household)
+        entry.add_to_hass(hass)
+        hass.config_entries.async_update_entry(
+            entry, options={CONF_ADVERTISE_PORT: taken.getsockname()[1]}
+        )
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        assert "Could not listen for speaker events" in str(entry.reason)

@@ -21,6 +21,7 @@ from .coordinator import (
 )
 from .services import async_setup_services
 from .upnp.client import SonosUpnpClient
+from .upnp.exceptions import UpnpConnectionError
 from .upnp.listener import EventListener
 from .upnp.netutil import local_address_for
 
@@ -46,7 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) ->
     )
     try:
         await listener.start()
-    except OSError as err:
+    except UpnpConnectionError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="listener_failed",
