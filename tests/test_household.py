@@ -10,11 +10,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT, DOMAIN
 from tests.common import device_id_of, wait_for, wait_for_subscriptions
@@ -535,3 +537,35 @@ async def test_busy_callback_port_retries_setup(
         await hass.async_block_till_done()
         assert entry.state is ConfigEntryState.SETUP_RETRY
         assert "Could not listen for speaker events" in str(entry.reason)
+
+
+async def test_only_stale_devices_can_be_deleted(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    init_integration: MockConfigEntry,
+    household: Household,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    registry = dr.async_get(hass)
+    stale = registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={(DOMAIN, "RINCON_000000000000001400")},
+        name="Old speaker",
+    )
+    client = await hass_ws_client(hass)
+
+    async def remove(device_id: str) -> dict[str, object]:
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": init_integration.entry_id,
+                "device_id": device_id,
+            }
+        )
+        return await client.receive_json()  # type: ignore[no-any-return]
+
+    current = device_id_of(hass, household.players[0].uuid)
+    assert (await remove(current))["success"] is False
+    assert registry.async_get(current) is not None
+    assert (await remove(stale.id))["success"] is True
+    assert registry.async_get(stale.id) is None

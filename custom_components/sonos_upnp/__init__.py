@@ -11,6 +11,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_ADVERTISE_PORT, DOMAIN
@@ -76,3 +77,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) ->
 async def async_unload_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) -> bool:
     """Remove the entities; the unload callbacks stop events and the listener."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: SonosUpnpConfigEntry,
+    device: DeviceEntry,
+) -> bool:
+    """Let the user delete a device, unless it is a player of the household.
+
+    A current player (visible or asleep) would come straight back.
+    """
+    coordinator = entry.runtime_data.coordinator
+    return not any(
+        domain == DOMAIN and coordinator.is_member(uuid)
+        for domain, uuid in device.identifiers
+    )

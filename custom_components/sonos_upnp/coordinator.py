@@ -379,7 +379,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
             if description is None and player.host:
                 self._async_describe(player.uuid, player.host, player.port)
-        present = set(topology.players) | {v.uuid for v in topology.vanished}
+        present = topology.member_uuids
         for device in dr.async_entries_for_config_entry(registry, entry_id):
             uuids = {value for domain, value in device.identifiers if domain == DOMAIN}
             if not uuids & present:
@@ -410,6 +410,12 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         )
 
     # Lifecycle ----------------------------------------------------------------------
+
+    def is_member(self, uuid: str) -> bool:
+        """Return whether the household has the player, awake or vanished."""
+        return (state := self.state) is not None and (
+            uuid in state.topology.member_uuids
+        )
 
     def player(self, uuid: str) -> Player | None:
         """Return the player with this UUID, if the household has it."""

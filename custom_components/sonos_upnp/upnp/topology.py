@@ -146,6 +146,11 @@ class HouseholdTopology:
         return found
 
     @property
+    def member_uuids(self) -> frozenset[str]:
+        """Return every player of the household, awake or vanished."""
+        return frozenset(self.players) | {device.uuid for device in self.vanished}
+
+    @property
     def visible_players(self) -> tuple[Player, ...]:
         """One player per room, the way the Sonos app lists rooms."""
         return tuple(
