@@ -569,3 +569,35 @@ async def test_only_stale_devices_can_be_deleted(
     assert registry.async_get(current) is not None
     assert (await remove(stale.id))["success"] is True
     assert registry.async_get(stale.id) is None
+
+
+async def test_polling_finds_a_new_player_while_events_are_lost(
+    hass: HomeAssistant, household: Household
+) -> None:
+    for player in household.players:
+        player.faults.drop_events = True
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    await wait_for_subscriptions(hass, coordinator)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await wait_for_subscriptions(hass, coordinator)
+    assert coordinator.update_interval == coordinator.poll_interval
+
+    office = await household.add_player_live("Office")
+    office.faults.drop_events = True
+    assert hass.states.get("sensor.office_group") is None  # its event was lost
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
+    await wait_for(hass, lambda: hass.states.get("sensor.office_group") is not None)
+    device = dr.async_get(hass).async_get(device_id_of(hass, office.uuid))
+    assert device is not None
+    assert device.name == "Office"
+    await wait_for(
+        hass,
+        lambda: any(
+            row["player"] == office.uuid for row in coordinator.events.diagnostics()
+        ),
+    )
+    await hass.config_entries.async_unload(entry.entry_id)

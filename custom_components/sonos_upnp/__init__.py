@@ -69,7 +69,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) ->
 
     entry.async_on_unload(stop)
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
-    await coordinator.async_start_events()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -202,6 +202,8 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                     translation_key="update_failed",
                     translation_placeholders={"error": str(err)},
                 ) from err
+            # Devices first: the platforms add entities for new players.
+            self.async_sync_devices(topology)
             return self._state(topology=topology, alarms=alarms)
         raise UpdateFailed(
             translation_domain=DOMAIN,
@@ -421,10 +423,11 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Return the player with this UUID, if the household has it."""
         return state.topology.players.get(uuid) if (state := self.state) else None
 
-    async def async_start_events(self) -> None:
-        """Register the devices and subscribe to the players' events."""
-        self.async_sync_devices()
-        self.events.async_sync()
+    @callback
+    def _async_refresh_finished(self) -> None:
+        """Subscribe to the players a read of the household found."""
+        if self.last_update_success:
+            self.events.async_sync()
 
     async def async_shutdown(self) -> None:
         """Stop subscriptions, timers and the alarm re-listing."""
