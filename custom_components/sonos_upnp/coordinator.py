@@ -135,7 +135,6 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._zone_group_state_xml: str | None = None
         self._run_sequence: str | None = None
         self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
-        self._logged_unavailable: set[str] = set()
         self.descriptions: dict[str, DeviceDescription] = {}
         self._describing: set[str] = set()
         self._alarm_relist = Debouncer(
@@ -320,12 +319,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         name = player.room_name if player else uuid
         if available and uuid in state.unavailable:
             LOGGER.info("Sonos player %s answers again", name)
-            self._logged_unavailable.discard(uuid)
             unavailable = state.unavailable - {uuid}
         elif not available and uuid not in state.unavailable:
-            if uuid not in self._logged_unavailable:
-                LOGGER.info("Sonos player %s does not answer", name)
-                self._logged_unavailable.add(uuid)
+            LOGGER.info("Sonos player %s does not answer", name)
             unavailable = state.unavailable | {uuid}
         else:
             return
