@@ -291,17 +291,25 @@ async def test_reboot_is_survived(
     )
 
 
-async def test_unreachable_events_raise_a_repair_and_poll_until_they_flow(
+async def setup_without_events(
     hass: HomeAssistant, household: Household
-) -> None:
+) -> MockConfigEntry:
+    """Set the household up while none of its NOTIFYs reach Home Assistant."""
     for player in household.players:
         player.faults.drop_events = True
     entry = entry_for(household)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    await wait_for_subscriptions(hass, entry.runtime_data.coordinator)
+    return entry
+
+
+async def test_unreachable_events_raise_a_repair_and_poll_until_they_flow(
+    hass: HomeAssistant, household: Household
+) -> None:
+    entry = await setup_without_events(hass, household)
     coordinator = entry.runtime_data.coordinator
-    await wait_for_subscriptions(hass, coordinator)
     assert coordinator.update_interval is None
     assert issue_ids(hass) == set()
 
@@ -574,14 +582,8 @@ async def test_only_stale_devices_can_be_deleted(
 async def test_polling_finds_a_new_player_while_events_are_lost(
     hass: HomeAssistant, household: Household
 ) -> None:
-    for player in household.players:
-        player.faults.drop_events = True
-    entry = entry_for(household)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await setup_without_events(hass, household)
     coordinator = entry.runtime_data.coordinator
-    await wait_for_subscriptions(hass, coordinator)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await wait_for_subscriptions(hass, coordinator)
     assert coordinator.update_interval == coordinator.poll_interval
