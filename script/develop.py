@@ -18,11 +18,14 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from homeassistant import config_entries
+from homeassistant.components.http import HTTP_SCHEMA
+from homeassistant.components.http import config as http_config
 from homeassistant.components.onboarding import STORAGE_KEY as ONBOARDING_KEY
 from homeassistant.components.onboarding import STORAGE_VERSION as ONBOARDING_VERSION
 from homeassistant.components.onboarding.const import STEPS as ONBOARDING_STEPS
@@ -34,6 +37,8 @@ CONFIGURATION_YAML = """\
 # Written by script/develop. Only what the integration needs is loaded:
 # default_config would start SSDP and zeroconf, which multicast on every
 # interface. To let Home Assistant discover real speakers, add `ssdp:`.
+# The web server listens on 127.0.0.1 only: script/develop stores that as the
+# confirmed HTTP configuration (.storage/http), where Home Assistant keeps it.
 homeassistant:
   name: Sonos UPnP development
   latitude: 52.37
@@ -43,10 +48,6 @@ homeassistant:
   currency: EUR
   country: NL
   time_zone: Europe/Amsterdam
-
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 
 frontend:
 config:
@@ -121,7 +122,8 @@ def prepare_config(config: Path, port: int) -> None:
     config.mkdir(parents=True, exist_ok=True)
     yaml = config / "configuration.yaml"
     if not yaml.exists():
-        yaml.write_text(CONFIGURATION_YAML.format(port=port))
+        yaml.write_text(CONFIGURATION_YAML)
+    write_http_config(config, port)
     link = config / "custom_components" / DOMAIN
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
@@ -152,6 +154,35 @@ def prepare_config(config: Path, port: int) -> None:
             ],
             check=True,
         )
+
+
+def write_http_config(config: Path, port: int) -> None:
+    """Make 127.0.0.1:port the confirmed web server configuration.
+
+    Home Assistant 2026.10 keeps this in storage; YAML `http:` is deprecated
+    and would be staged as a trial that reverts unless confirmed in the UI.
+    """
+    settings = HTTP_SCHEMA({"server_host": ["127.0.0.1"], "server_port": port})
+    settings.update(
+        {
+            http_config.HTTP_CONFIG_CREATED_AT: datetime.now(UTC).isoformat(),
+            http_config.HTTP_CONFIG_ERROR: None,
+            http_config.HTTP_CONFIG_ERROR_MESSAGE: None,
+        }
+    )
+    write_json(
+        config / ".storage" / http_config.STORAGE_KEY,
+        {
+            "version": http_config.STORAGE_VERSION,
+            "minor_version": http_config.STORAGE_MINOR_VERSION,
+            "key": http_config.STORAGE_KEY,
+            "data": {
+                http_config.KEY_STABLE: settings,
+                http_config.KEY_PENDING: None,
+                http_config.KEY_YAML_MIGRATION_DONE: True,
+            },
+        },
+    )
 
 
 def add_household_entry(config: Path, household_id: str, udn: str, url: str) -> None:

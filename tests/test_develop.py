@@ -40,12 +40,15 @@ def test_prepare_makes_a_ready_configuration(tmp_path: Path) -> None:
 
     yaml = (config / "configuration.yaml").read_text()
     top_level = {line.split(":")[0] for line in yaml.splitlines() if line[:1].isalpha()}
-    assert top_level == {"homeassistant", "http", "frontend", "config", "logger"}
-    assert "server_host: 127.0.0.1" in yaml
+    assert top_level == {"homeassistant", "frontend", "config", "logger"}
     link = config / "custom_components" / "sonos_upnp"
     assert link.resolve() == REPO / "custom_components" / "sonos_upnp"
 
     storage = config / ".storage"
+    http = json.loads((storage / "http").read_text())["data"]
+    assert http["stable"]["server_host"] == ["127.0.0.1"]
+    assert http["pending"] is None  # nothing left to confirm in the UI
+    assert http["yaml_migration_done"] is True
     onboarding = json.loads((storage / "onboarding").read_text())
     assert onboarding["data"]["done"] == list(STEPS)
     users = json.loads((storage / "auth_provider.homeassistant").read_text())
