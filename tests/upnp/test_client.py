@@ -4,6 +4,7 @@ import asyncio
 import gzip
 import socket
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -48,6 +49,17 @@ def _answer(body: bytes, status: int = 200) -> web.Response:
     )
 
 
+async def _get_volume(client: SonosUpnpClient, speaker: FakeSpeaker) -> dict[str, Any]:
+    """Call RenderingControl.GetVolume (Master) on the fake speaker."""
+    return await client.call(
+        speaker.host,
+        speaker.port,
+        "RenderingControl",
+        "GetVolume",
+        {"Channel": "Master"},
+    )
+
+
 def _volume_answer(volume: str = "42") -> web.Response:
     return _answer(
         soap_response(RENDERING.service_type, "GetVolume", [("CurrentVolume", volume)])
@@ -66,13 +78,7 @@ async def test_call_sends_a_correct_request_and_returns_typed_outputs(
         return _volume_answer()
 
     fake_speaker.handler = handler
-    outputs = await client.call(
-        fake_speaker.host,
-        fake_speaker.port,
-        "RenderingControl",
-        "GetVolume",
-        {"Channel": "Master"},
-    )
+    outputs = await _get_volume(client, fake_speaker)
     assert outputs == {"CurrentVolume": 42}
     (request,) = fake_speaker.requests
     assert request.method == "POST"
@@ -158,13 +164,7 @@ async def test_faults(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpError) as err:
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
     assert type(err.value) is UpnpError
     assert (err.value.code, err.value.label) == (code, label)
     assert (err.value.service, err.value.action) == ("RenderingControl", "GetVolume")
@@ -207,13 +207,7 @@ async def test_500_without_a_fault_is_a_response_error(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpResponseError):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
 
 
 @pytest.mark.parametrize("status", [404, 403, 503, 302, 204])
@@ -226,13 +220,7 @@ async def test_other_statuses_are_connection_errors(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpConnectionError) as err:
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
     message = str(err.value)
     assert f"127.0.0.1:{fake_speaker.port}" in message
     assert "RenderingControl.GetVolume" in message
@@ -260,13 +248,7 @@ async def test_hostile_or_malformed_answers_are_response_errors(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpResponseError):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
 
 
 async def test_malformed_value_is_a_response_error(
@@ -277,13 +259,7 @@ async def test_malformed_value_is_a_response_error(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpResponseError, match="'abc'"):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
 
 
 async def test_stray_ampersand_in_an_answer(
@@ -318,13 +294,7 @@ async def test_oversized_declared_body_is_refused(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpResponseError, match="exceeds 1000"):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
     with pytest.raises(UpnpResponseError, match="exceeds 1000"):
         await client.fetch(fake_speaker.host, fake_speaker.port, "/xml/big.xml")
 
@@ -350,13 +320,7 @@ async def test_oversized_streamed_body_is_refused(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpResponseError, match="body exceeds 10000 bytes"):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
     assert chunks_written >= 3
 
 
@@ -393,13 +357,7 @@ async def test_slow_speaker_times_out(
     with pytest.raises(
         UpnpConnectionError, match=r"GetVolume on 127\.0\.0\.1:\d+ timed out"
     ):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
     assert entered.is_set()
     with pytest.raises(UpnpConnectionError, match=r"GET /xml/x\.xml .* timed out"):
         await client.fetch(fake_speaker.host, fake_speaker.port, "/xml/x.xml")
@@ -419,13 +377,7 @@ async def test_broken_connection_is_a_connection_error(
 
     fake_speaker.handler = handler
     with pytest.raises(UpnpConnectionError, match="failed"):
-        await client.call(
-            fake_speaker.host,
-            fake_speaker.port,
-            "RenderingControl",
-            "GetVolume",
-            {"Channel": "Master"},
-        )
+        await _get_volume(client, fake_speaker)
     with pytest.raises(UpnpConnectionError, match="failed"):
         await client.fetch(fake_speaker.host, fake_speaker.port, "/xml/x.xml")
 
