@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from homeassistant.util.json import JsonValueType
 
 from .const import (
@@ -17,14 +15,7 @@ from .const import (
     ATTR_START_TIME,
     ATTR_VOLUME,
 )
-from .upnp.alarms import Alarm
-
-
-def clock(duration: timedelta) -> str:
-    """Return a duration as HH:MM:SS, the way alarms take it."""
-    minutes, seconds = divmod(int(duration.total_seconds()), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02}:{minutes:02}:{seconds:02}"
+from .upnp.alarms import Alarm, format_clock
 
 
 def alarm_fields(alarm: Alarm) -> dict[str, JsonValueType]:
@@ -32,7 +23,7 @@ def alarm_fields(alarm: Alarm) -> dict[str, JsonValueType]:
     return {
         ATTR_ALARM_ID: alarm.alarm_id,
         ATTR_START_TIME: alarm.start_time.isoformat(),
-        ATTR_DURATION: clock(alarm.duration),
+        ATTR_DURATION: format_clock(alarm.duration),
         ATTR_RECURRENCE: alarm.recurrence,
         ATTR_ENABLED: alarm.enabled,
         ATTR_VOLUME: alarm.volume,

@@ -25,7 +25,6 @@ from custom_components.sonos_upnp.upnp.exceptions import (
 from custom_components.sonos_upnp.upnp.listener import EventListener
 from custom_components.sonos_upnp.upnp.netutil import (
     callback_url,
-    format_host,
     local_address_for,
 )
 from custom_components.sonos_upnp.upnp.subscriptions import (
@@ -861,20 +860,6 @@ def test_callback_url(fake_udp: type[FakeUdpSocket]) -> None:
         (socket.AF_INET, "192.168.1.20", 1400),
         (socket.AF_INET6, "fe80::aa%eth0", 1400),
     ]
-
-
-@pytest.mark.parametrize(
-    ("host", "formatted"),
-    [
-        ("192.168.1.2", "192.168.1.2"),
-        ("2001:db8::1", "[2001:db8::1]"),
-        ("[2001:db8::1]", "[2001:db8::1]"),
-        ("fe80::1%eth0", "[fe80::1%25eth0]"),
-        ("sonos.local", "sonos.local"),
-    ],
-)
-def test_format_host(host: str, formatted: str) -> None:
-    assert format_host(host) == formatted
 
 
 # --- against the emulated household (tests/emulator) -------------------------

@@ -331,7 +331,7 @@ SETTING_NAMES: Final = frozenset(
 )
 
 
-def _clock(value: dt.time | dt.timedelta) -> str:
+def format_clock(value: dt.time | dt.timedelta) -> str:
     """Format a time of day or a duration as HH:MM:SS."""
     if isinstance(value, dt.time):
         return f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
@@ -345,8 +345,8 @@ def alarm_arguments(
     """Return the arguments of CreateAlarm, or of UpdateAlarm when given an ID."""
     arguments: dict[str, object] = {} if alarm_id is None else {"ID": alarm_id}
     arguments.update(
-        StartLocalTime=_clock(settings.start_time),
-        Duration=_clock(settings.duration),
+        StartLocalTime=format_clock(settings.start_time),
+        Duration=format_clock(settings.duration),
         Recurrence=settings.recurrence,
         Enabled=settings.enabled,
         RoomUUID=settings.room_uuid,

@@ -8,16 +8,15 @@ every failure is one of the exceptions in `exceptions.py`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import quote
 
 import aiohttp
 
 from .catalog import get_service
 from .description import DESCRIPTION_PATH, DeviceDescription, parse_device_description
 from .exceptions import UpnpArgumentError, UpnpConnectionError
+from .netutil import base_url
 from .safe_xml import MAX_BODY_BYTES, read_capped
 from .scpd import ScpdAction, parse_scpd
 from .soap import build_request, parse_fault, parse_response
@@ -31,29 +30,6 @@ _HTTP_FAULT: Final = 500
 # A SOAP fault arrives as HTTP 500 with a body worth reading.
 _CONTROL_STATUSES: Final = frozenset({_HTTP_OK, _HTTP_FAULT})
 _FETCH_STATUSES: Final = frozenset({_HTTP_OK})
-_MAX_PORT: Final = 65535
-
-
-def base_url(host: str, port: int) -> str:
-    """Return http://host:port, with IPv6 literals in brackets.
-
-    Raises UpnpArgumentError for an empty host, a host with URL syntax in it
-    or a port outside 1-65535.
-    """
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= _MAX_PORT:
-        raise UpnpArgumentError(f"invalid port {port!r}; valid ports: 1-65535")
-    bare = host.removeprefix("[").removesuffix("]")
-    address, _, zone = bare.partition("%")
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        ip = None
-    if isinstance(ip, ipaddress.IPv6Address):
-        scope = f"%25{quote(zone, safe='')}" if zone else ""
-        return f"http://[{ip.compressed}{scope}]:{port}"
-    if not host or zone or any(char in host for char in "/?#@[]: \t\r\n"):
-        raise UpnpArgumentError(f"invalid host {host!r}")
-    return f"http://{host}:{port}"
 
 
 class SonosUpnpClient:

@@ -5,18 +5,35 @@ from __future__ import annotations
 import ipaddress
 import socket
 from typing import Final
+from urllib.parse import quote
 
-from .exceptions import UpnpConnectionError
+from .exceptions import UpnpArgumentError, UpnpConnectionError
 
 # Any port works: connecting a UDP socket only picks a route, nothing is sent.
 _PROBE_PORT: Final = 1400
+MAX_PORT: Final = 65535
 
 
-def format_host(host: str) -> str:
-    """Return host as it goes into a URL: IPv6 in brackets, zone as %25."""
-    if ":" in host and not host.startswith("["):
-        return "[" + host.replace("%", "%25") + "]"
-    return host
+def base_url(host: str, port: int) -> str:
+    """Return http://host:port, with IPv6 literals in brackets.
+
+    Raises UpnpArgumentError for an empty host, a host with URL syntax in it
+    or a port outside 1-65535.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port <= MAX_PORT:
+        raise UpnpArgumentError(f"invalid port {port!r}; valid ports: 1-65535")
+    bare = host.removeprefix("[").removesuffix("]")
+    address, _, zone = bare.partition("%")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if isinstance(ip, ipaddress.IPv6Address):
+        scope = f"%25{quote(zone, safe='')}" if zone else ""
+        return f"http://[{ip.compressed}{scope}]:{port}"
+    if not host or zone or any(char in host for char in "/?#@[]: \t\r\n"):
+        raise UpnpArgumentError(f"invalid host {host!r}")
+    return f"http://{host}:{port}"
 
 
 def _family_of(host: str) -> socket.AddressFamily:
@@ -61,4 +78,4 @@ def callback_url(
     """
     host = advertise_host or local_address_for(speaker_host)
     port = advertise_port or listener_port
-    return f"http://{format_host(host)}:{port}/notify"
+    return f"{base_url(host, port)}/notify"

@@ -25,7 +25,7 @@ from .catalog import get_service
 from .events import UpnpEvent
 from .exceptions import SubscriptionError, UpnpClientError, UpnpConnectionError
 from .listener import EventListener
-from .netutil import callback_url, format_host
+from .netutil import base_url, callback_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class Subscription:
         self._min_renew_delay = min_renew_delay
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
-        self._url = f"http://{format_host(host)}:{port}{self._service.event_url}"
+        self._url = base_url(host, port) + self._service.event_url
         self._sid: str | None = None
         self._callback_url: str | None = None
         self._granted_timeout: int | None = None
