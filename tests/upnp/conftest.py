@@ -19,6 +19,7 @@ from lxml import etree
 
 from custom_components.sonos_upnp.upnp.catalog import INTEGER_RANGES
 from custom_components.sonos_upnp.upnp.catalog_types import Argument
+from custom_components.sonos_upnp.upnp.listener import EventListener
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
@@ -173,3 +174,21 @@ async def http_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSess
     """An aiohttp session closed at teardown."""
     async with aiohttp.ClientSession() as session:
         yield session
+
+
+@pytest.fixture
+async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """Return a client session for tests that talk HTTP themselves."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+async def listener(socket_enabled: None) -> AsyncIterator[EventListener]:
+    """Run an EventListener on 127.0.0.1 with an OS-chosen port."""
+    event_listener = EventListener(host="127.0.0.1")
+    await event_listener.start()
+    try:
+        yield event_listener
+    finally:
+        await event_listener.stop()

@@ -64,22 +64,6 @@ class Recorder:
 
 
 @pytest.fixture
-async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
-@pytest.fixture
-async def listener(socket_enabled: None) -> AsyncIterator[EventListener]:
-    event_listener = EventListener(host=LOCALHOST)
-    await event_listener.start()
-    try:
-        yield event_listener
-    finally:
-        await event_listener.stop()
-
-
-@pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
 

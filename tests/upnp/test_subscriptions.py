@@ -206,22 +206,6 @@ class Owner:
 
 
 @pytest.fixture
-async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
-@pytest.fixture
-async def listener(socket_enabled: None) -> AsyncIterator[EventListener]:
-    event_listener = EventListener(host=LOCALHOST)
-    await event_listener.start()
-    try:
-        yield event_listener
-    finally:
-        await event_listener.stop()
-
-
-@pytest.fixture
 async def speaker(session: aiohttp.ClientSession) -> AsyncIterator[GenaSpeaker]:
     fake = GenaSpeaker(session)
     await fake.start()
