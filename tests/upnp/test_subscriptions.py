@@ -220,6 +220,29 @@ def owner() -> Owner:
     return Owner()
 
 
+def fast_subscription(
+    session: aiohttp.ClientSession,
+    listener: EventListener,
+    owner: Owner,
+    host: str,
+    port: int,
+    service: str,
+    **kwargs: Any,
+) -> Subscription:
+    """Return a subscription reporting to owner, with delays short enough to test."""
+    options: dict[str, Any] = {
+        "on_resync": owner.on_resync,
+        "on_failure": owner.on_failure,
+        "min_renew_delay": 0.05,
+        "backoff_initial": 0.05,
+        "backoff_max": 0.2,
+        "timeout": 5.0,
+    }
+    return Subscription(
+        session, listener, host, port, service, owner.on_event, **(options | kwargs)
+    )
+
+
 @pytest.fixture
 async def make_subscription(
     session: aiohttp.ClientSession,
@@ -230,24 +253,14 @@ async def make_subscription(
     made: list[Subscription] = []
 
     def make(service: str = "AlarmClock", **kwargs: Any) -> Subscription:
-        options: dict[str, Any] = {
-            "on_resync": owner.on_resync,
-            "on_failure": owner.on_failure,
-            "min_renew_delay": 0.05,
-            "backoff_initial": 0.05,
-            "backoff_max": 0.2,
-            "timeout": 5.0,
-            "unsubscribe_timeout": 1.0,
-        }
-        options.update(kwargs)
-        subscription = Subscription(
+        subscription = fast_subscription(
             session,
             listener,
+            owner,
             LOCALHOST,
             speaker.port,
             service,
-            owner.on_event,
-            **options,
+            **{"unsubscribe_timeout": 1.0, **kwargs},
         )
         made.append(subscription)
         return subscription
@@ -876,23 +889,8 @@ async def emulated(
     def make(
         service: str, player: Player = emulator_player, **kwargs: Any
     ) -> Subscription:
-        options: dict[str, Any] = {
-            "on_resync": owner.on_resync,
-            "on_failure": owner.on_failure,
-            "min_renew_delay": 0.05,
-            "backoff_initial": 0.05,
-            "backoff_max": 0.2,
-            "timeout": 5.0,
-        }
-        options.update(kwargs)
-        subscription = Subscription(
-            session,
-            listener,
-            player.host,
-            player.port,
-            service,
-            owner.on_event,
-            **options,
+        subscription = fast_subscription(
+            session, listener, owner, player.host, player.port, service, **kwargs
         )
         made.append(subscription)
         return subscription
