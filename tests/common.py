@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.helpers import device_registry as dr
 
 from custom_components.sonos_upnp.const import DOMAIN
@@ -32,6 +32,15 @@ async def wait_for(
     except TimeoutError:
         detail = describe() if describe is not None else ""
         raise AssertionError(f"condition not met in {timeout} s: {detail}") from None
+
+
+async def run_action(
+    hass: HomeAssistant, action: str, data: dict[str, Any]
+) -> ServiceResponse:
+    """Call one of the integration's actions and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, action, data, blocking=True, return_response=True
+    )
 
 
 def device_id_of(hass: HomeAssistant, uuid: str) -> str:

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.switch import alarm_unique_id
-from tests.common import device_id_of, wait_for
+from tests.common import device_id_of, run_action, wait_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
 from tests.emulator.household import Household
 
@@ -55,8 +55,8 @@ async def test_create_alarm_action_adds_alarm_and_switch(
     hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
 ) -> None:
     kitchen = household.players[1]
-    response = await hass.services.async_call(
-        DOMAIN,
+    response = await run_action(
+        hass,
         "create_alarm",
         {
             "device_id": device_id_of(hass, kitchen.uuid),
@@ -64,8 +64,6 @@ async def test_create_alarm_action_adds_alarm_and_switch(
             "recurrence": "on_1245",
             "volume": 35,
         },
-        blocking=True,
-        return_response=True,
     )
     assert response is not None
     alarm_id = response["alarm_id"]
@@ -279,16 +277,14 @@ async def test_create_alarm_refuses_bad_values(
     translation_key: str,
 ) -> None:
     with pytest.raises(ServiceValidationError) as caught:
-        await hass.services.async_call(
-            DOMAIN,
+        await run_action(
+            hass,
             "create_alarm",
             {
                 "device_id": device_id_of(hass, household.players[0].uuid),
                 "start_time": "08:00:00",
                 **fields,
             },
-            blocking=True,
-            return_response=True,
         )
     assert caught.value.translation_key == translation_key
     assert household.alarms.alarms == ()
@@ -298,12 +294,10 @@ async def test_create_alarm_refuses_a_device_that_is_no_player(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     with pytest.raises(ServiceValidationError) as caught:
-        await hass.services.async_call(
-            DOMAIN,
+        await run_action(
+            hass,
             "create_alarm",
             {"device_id": "not-a-device", "start_time": "08:00:00"},
-            blocking=True,
-            return_response=True,
         )
     assert caught.value.translation_key == "not_a_player"
 
@@ -313,15 +307,13 @@ async def test_duplicate_alarm_time_says_so(
 ) -> None:
     add_emulated_alarm(household, 0, start_time="09:00:00")
     with pytest.raises(ServiceValidationError) as caught:
-        await hass.services.async_call(
-            DOMAIN,
+        await run_action(
+            hass,
             "create_alarm",
             {
                 "device_id": device_id_of(hass, household.players[0].uuid),
                 "start_time": "09:00:00",
             },
-            blocking=True,
-            return_response=True,
         )
     assert caught.value.translation_key == "duplicate_alarm_time"
     assert "already has an alarm" in str(caught.value)

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT, DOMAIN
-from tests.common import device_id_of, wait_for, wait_for_subscriptions
+from tests.common import device_id_of, run_action, wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
 from tests.emulator.household import Household
@@ -117,8 +117,8 @@ async def test_call_action_joins_through_soap(
     hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
 ) -> None:
     living, kitchen, _ = household.players
-    response = await hass.services.async_call(
-        DOMAIN,
+    response = await run_action(
+        hass,
         "call_action",
         {
             "device_id": device_id_of(hass, kitchen.uuid),
@@ -129,8 +129,6 @@ async def test_call_action_joins_through_soap(
                 "CurrentURIMetaData": "",
             },
         },
-        blocking=True,
-        return_response=True,
     )
     assert response == {}
     assert kitchen.group_coordinator is living
@@ -147,8 +145,8 @@ async def test_call_action_returns_typed_outputs(
 ) -> None:
     player = household.players[2]
     player.volume = 37
-    response = await hass.services.async_call(
-        DOMAIN,
+    response = await run_action(
+        hass,
         "call_action",
         {
             "device_id": device_id_of(hass, player.uuid),
@@ -156,12 +154,10 @@ async def test_call_action_returns_typed_outputs(
             "action": "GetVolume",
             "arguments": {"Channel": "Master"},
         },
-        blocking=True,
-        return_response=True,
     )
     assert response == {"CurrentVolume": 37}
-    response = await hass.services.async_call(
-        DOMAIN,
+    response = await run_action(
+        hass,
         "call_action",
         {
             "device_id": device_id_of(hass, player.uuid),
@@ -169,8 +165,6 @@ async def test_call_action_returns_typed_outputs(
             "action": "GetMute",
             "arguments": {"Channel": "Master"},
         },
-        blocking=True,
-        return_response=True,
     )
     assert response == {"CurrentMute": False}
 
@@ -202,8 +196,8 @@ async def test_call_action_refuses_bad_input(
     translation_key: str,
 ) -> None:
     with pytest.raises(ServiceValidationError) as caught:
-        await hass.services.async_call(
-            DOMAIN,
+        await run_action(
+            hass,
             "call_action",
             {
                 "device_id": device_id_of(hass, household.players[0].uuid),
@@ -211,8 +205,6 @@ async def test_call_action_refuses_bad_input(
                 "action": action,
                 "arguments": arguments,
             },
-            blocking=True,
-            return_response=True,
         )
     assert caught.value.translation_key == translation_key
 
@@ -224,16 +216,14 @@ async def test_call_action_reports_speaker_and_network_trouble(
     device_id = device_id_of(hass, player.uuid)
     player.faults.zone_group_state_501 = True
     with pytest.raises(HomeAssistantError) as caught:
-        await hass.services.async_call(
-            DOMAIN,
+        await run_action(
+            hass,
             "call_action",
             {
                 "device_id": device_id,
                 "service": "ZoneGroupTopology",
                 "action": "GetZoneGroupState",
             },
-            blocking=True,
-            return_response=True,
         )
     assert not isinstance(caught.value, ServiceValidationError)
     assert caught.value.translation_key == "speaker_error"
@@ -241,16 +231,14 @@ async def test_call_action_reports_speaker_and_network_trouble(
 
     await player.go_offline()
     with pytest.raises(HomeAssistantError) as caught:
-        await hass.services.async_call(
-            DOMAIN,
+        await run_action(
+            hass,
             "call_action",
             {
                 "device_id": device_id,
                 "service": "DeviceProperties",
                 "action": "GetLEDState",
             },
-            blocking=True,
-            return_response=True,
         )
     assert caught.value.translation_key == "cannot_connect"
 
