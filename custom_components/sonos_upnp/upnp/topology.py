@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
@@ -131,24 +133,39 @@ class VanishedDevice:
 
 @dataclass(frozen=True, slots=True)
 class HouseholdTopology:
-    """Every group of the household and the players that vanished from it."""
+    """Every group of the household and the players that vanished from it.
+
+    Immutable, so the look-ups entities make on every state write are indexed
+    once, when the topology is built.
+    """
 
     groups: tuple[ZoneGroup, ...]
     vanished: tuple[VanishedDevice, ...] = ()
+    _players: Mapping[str, Player] = field(init=False, repr=False, compare=False)
+    _group_by_uuid: Mapping[str, ZoneGroup] = field(
+        init=False, repr=False, compare=False
+    )
 
-    @property
-    def players(self) -> dict[str, Player]:
-        """Every player of every group, satellites included, by UUID."""
-        found: dict[str, Player] = {}
+    def __post_init__(self) -> None:
+        """Index players and their groups by UUID."""
+        players: dict[str, Player] = {}
+        group_by_uuid: dict[str, ZoneGroup] = {}
         for group in self.groups:
             for player in group.members:
-                found.setdefault(player.uuid, player)
-        return found
+                players.setdefault(player.uuid, player)
+                group_by_uuid.setdefault(player.uuid, group)
+        object.__setattr__(self, "_players", MappingProxyType(players))
+        object.__setattr__(self, "_group_by_uuid", MappingProxyType(group_by_uuid))
+
+    @property
+    def players(self) -> Mapping[str, Player]:
+        """Every player of every group, satellites included, by UUID."""
+        return self._players
 
     @property
     def member_uuids(self) -> frozenset[str]:
         """Return every player of the household, awake or vanished."""
-        return frozenset(self.players) | {device.uuid for device in self.vanished}
+        return frozenset(self._players) | {device.uuid for device in self.vanished}
 
     @property
     def visible_players(self) -> tuple[Player, ...]:
@@ -159,14 +176,11 @@ class HouseholdTopology:
 
     def player(self, uuid: str) -> Player | None:
         """Return the player with that UUID, if the household has it."""
-        return self.players.get(uuid)
+        return self._players.get(uuid)
 
     def group_of(self, uuid: str) -> ZoneGroup | None:
         """Return the group a player (satellites included) belongs to."""
-        for group in self.groups:
-            if any(player.uuid == uuid for player in group.members):
-                return group
-        return None
+        return self._group_by_uuid.get(uuid)
 
 
 def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
