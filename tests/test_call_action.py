@@ -1,5 +1,7 @@
 """call_action: admins only, response optional, risky actions opt-in, values checked."""
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.services import UNSAFE_ACTION_TRANSLATION_KEYS
-from custom_components.sonos_upnp.upnp.action_guard import ActionRisk
+from custom_components.sonos_upnp.upnp.action_guard import RISKY_ACTIONS, ActionRisk
 from tests.common import device_id_of, run_action, wait_for, wait_for_subscriptions
 from tests.emulator.household import Household
 from tests.test_translations import STRINGS
@@ -240,3 +242,11 @@ def test_every_risk_has_a_translated_reason() -> None:
     field = STRINGS["services"]["call_action"]["fields"]["allow_unsafe"]
     assert "allow_unsafe" not in field["description"]
     assert field["name"] == "Allow unsafe action"
+
+
+def test_the_readme_lists_every_risky_action() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### `sonos_upnp.call_action`")[1].split("\n## ")[0]
+    listed = set(re.findall(r"`(\w+)`", section))
+    assert {action for _, action in RISKY_ACTIONS} <= listed
+    assert "allow_unsafe: true" in section
