@@ -174,14 +174,19 @@ async def test_call_action_returns_typed_outputs(
     [
         ("Rendering", "GetVolume", {}, "unknown_service"),
         ("RenderingControl", "GetLoudnes", {}, "invalid_argument"),
-        ("RenderingControl", "GetVolume", {"Channel": "Middle"}, "invalid_argument"),
+        (
+            "RenderingControl",
+            "GetVolume",
+            {"Channel": "Middle"},
+            "argument_not_allowed",
+        ),
         ("RenderingControl", "GetVolume", {"Chanel": "Master"}, "invalid_argument"),
         ("RenderingControl", "SetVolume", {"Channel": "Master"}, "invalid_argument"),
         (
             "RenderingControl",
             "SetVolume",
             {"Channel": "Master", "DesiredVolume": 70000},
-            "invalid_argument",
+            "argument_not_allowed",
         ),
         ("AlarmClock", "DestroyAlarm", {"ID": 4242}, "alarm_not_found"),
     ],

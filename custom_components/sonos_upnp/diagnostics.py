@@ -10,14 +10,22 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
-from .const import DOMAIN
+from .const import CONF_UDN, DOMAIN
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
+from .mac_redaction import MacPseudonyms
 
 # The household ID (also the entry's unique ID) stands for the user's Sonos
 # account and serial numbers for the hardware; neither helps with a problem.
-# Player UUIDs stay: diagnostics need them to relate topology, alarms and
-# subscriptions.
+# Player UUIDs carry the MAC: MacPseudonyms replaces it everywhere with
+# `player<n>`, so topology, alarms and subscriptions still relate.
 TO_REDACT = {"household_id", "serial_number", "unique_id"}
+
+
+def _pseudonyms(coordinator: SonosHouseholdCoordinator) -> MacPseudonyms:
+    """Return pseudonyms that number the players alike in every dump."""
+    entry_udn = coordinator.config_entry.data.get(CONF_UDN)
+    uuids = set(coordinator.data.topology.member_uuids)
+    return MacPseudonyms(uuids | ({entry_udn} if entry_udn else set()))
 
 
 def _subscriptions(coordinator: SonosHouseholdCoordinator) -> list[dict[str, Any]]:
@@ -77,7 +85,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the household's diagnostics."""
     coordinator = entry.runtime_data.coordinator
-    return {
+    dump = {
         "entry": async_redact_data(
             {
                 "title": entry.title,
@@ -89,6 +97,7 @@ async def async_get_config_entry_diagnostics(
         ),
         "household": async_redact_data(_household(coordinator), TO_REDACT),
     }
+    return dict(_pseudonyms(coordinator).scrub(dump))
 
 
 async def async_get_device_diagnostics(
@@ -103,7 +112,7 @@ async def async_get_device_diagnostics(
     player = coordinator.player(uuid)
     group = coordinator.data.topology.group_of(uuid)
     description = coordinator.descriptions.get(uuid)
-    return async_redact_data(
+    dump = async_redact_data(
         {
             "player": asdict(player) if player else None,
             "available": coordinator.data.is_available(uuid),
@@ -120,3 +129,4 @@ async def async_get_device_diagnostics(
         },
         TO_REDACT,
     )
+    return dict(_pseudonyms(coordinator).scrub(dump))

@@ -25,6 +25,7 @@ from homeassistant.util.json import JsonValueType
 from .alarm_fields import alarm_fields
 from .const import (
     ATTR_ACTION,
+    ATTR_ALLOW_UNSAFE,
     ATTR_ARGUMENTS,
     ATTR_DEVICE_ID,
     ATTR_DURATION,
@@ -46,9 +47,10 @@ from .const import (
     SERVICE_UPDATE_ALARM,
 )
 from .errors import user_facing_error
+from .upnp.action_guard import ActionRisk, action_risk, check_arguments
 from .upnp.alarms import PLAY_MODES, AlarmSettings, create_alarm, validate_recurrence
 from .upnp.catalog import SERVICES_BY_NAME
-from .upnp.exceptions import UpnpClientError
+from .upnp.exceptions import UpnpArgumentValueError, UpnpClientError
 
 if TYPE_CHECKING:
     from .coordinator import SonosHouseholdCoordinator
@@ -91,8 +93,18 @@ CALL_ACTION_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_ARGUMENTS, default=dict): probatio.Schema(
             {str: probatio.Any(str, int, float, bool)}
         ),
+        probatio.Optional(ATTR_ALLOW_UNSAFE, default=False): cv.boolean,
     }
 )
+# The reason call_action gives when it refuses a risky action without opt-in.
+UNSAFE_ACTION_TRANSLATION_KEYS: dict[ActionRisk, str] = {
+    ActionRisk.ACCOUNT: "unsafe_action_account",
+    ActionRisk.FIRMWARE: "unsafe_action_firmware",
+    ActionRisk.BONDING: "unsafe_action_bonding",
+    ActionRisk.CONTENT: "unsafe_action_content",
+    ActionRisk.DATA_LEAVES_HOUSEHOLD: "unsafe_action_data_leaves_household",
+    ActionRisk.DEVICE_SETUP: "unsafe_action_device_setup",
+}
 
 # Service field -> keyword of upnp.alarms (AlarmSettings / update_alarm).
 ALARM_KEYWORDS = {
@@ -232,9 +244,8 @@ async def _async_list_alarms(call: ServiceCall) -> ServiceResponse:
     return {"alarms": alarms}
 
 
-async def _async_call_action(call: ServiceCall) -> ServiceResponse:
-    target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
-    service_name = call.data[ATTR_SERVICE]
+def _check_call_action(service_name: str, action: str, data: dict[str, Any]) -> None:
+    """Refuse an unknown service, a risky action without opt-in or a bad value."""
     if service_name not in SERVICES_BY_NAME:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -244,6 +255,37 @@ async def _async_call_action(call: ServiceCall) -> ServiceResponse:
                 "choices": ", ".join(sorted(SERVICES_BY_NAME)),
             },
         )
+    risk = action_risk(service_name, action)
+    if risk is not None and not data[ATTR_ALLOW_UNSAFE]:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key=UNSAFE_ACTION_TRANSLATION_KEYS[risk],
+            translation_placeholders={
+                "action": f"{service_name}.{action}",
+                "field": ATTR_ALLOW_UNSAFE,
+            },
+        )
+    try:
+        check_arguments(service_name, action, data[ATTR_ARGUMENTS])
+    except UpnpArgumentValueError as err:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="argument_not_allowed",
+            translation_placeholders={
+                "action": f"{err.service}.{err.action}",
+                "argument": err.argument,
+                "value": err.value,
+                "allowed": err.allowed,
+            },
+        ) from err
+    except UpnpClientError as err:
+        raise user_facing_error(err) from err
+
+
+async def _async_call_action(call: ServiceCall) -> ServiceResponse:
+    target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
+    service_name = call.data[ATTR_SERVICE]
+    _check_call_action(service_name, call.data[ATTR_ACTION], dict(call.data))
     player = target.player
     if player.host is None:
         raise ServiceValidationError(
@@ -281,12 +323,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=probatio.Schema({}),
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    # Raw SOAP reaches every setting of the household: admins only.
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_CALL_ACTION,
         _async_call_action,
         schema=CALL_ACTION_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
+        supports_response=SupportsResponse.OPTIONAL,
     )
     service.async_register_platform_entity_service(
         hass,

@@ -51,3 +51,21 @@ class SubscriptionError(UpnpClientError):
 
 class NotASonosDeviceError(UpnpResponseError):
     """A device description that is not a Sonos ZonePlayer with a RINCON UDN."""
+
+
+class UpnpArgumentValueError(UpnpArgumentError):
+    """An argument's value is not one the catalog allows for it."""
+
+    def __init__(
+        self, *, service: str, action: str, argument: str, value: str, allowed: str
+    ) -> None:
+        """Keep the parts a caller needs to tell the user what is allowed."""
+        self.service = service
+        self.action = action
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed
+        super().__init__(
+            f"{service}.{action} argument {argument}: {value!r} is not allowed; "
+            f"allowed: {allowed}"
+        )
