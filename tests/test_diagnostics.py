@@ -49,7 +49,12 @@ async def test_entry_diagnostics(
         "interval": 60.0,
         "last_update_success": True,
     }
-    assert data["alarms"] == {"version": coordinator.data.alarms.version, "alarms": []}
+    assert data["alarms"] == {
+        "version": coordinator.data.alarms.version,
+        "alarms": [],
+        "unreadable": [],
+        "duplicates": [],
+    }
     assert data["unavailable"] == []
     names = sorted(group["name"] for group in data["topology"]["groups"])
     assert names == ["Bedroom", "Living Room + 1"]
