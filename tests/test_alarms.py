@@ -18,8 +18,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.sonos_upnp.alarm_problems import AlarmListProblems
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.switch import alarm_unique_id
+from custom_components.sonos_upnp.upnp.alarms import parse_alarm_list
 from tests.common import device_id_of, run_action, wait_for
 from tests.conftest import entry_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
@@ -541,6 +543,27 @@ async def test_update_alarm_checks_only_what_changes(
             blocking=True,
         )
     assert caught.value.translation_key == "invalid_play_mode"
+    # Passed back as list_alarms shows them, the odd values are no change.
+    await hass.services.async_call(
+        DOMAIN,
+        "update_alarm",
+        {
+            ATTR_ENTITY_ID: switch_entity_id(hass, household, 5),
+            "play_mode": "NORMAL",
+            "recurrence": "EVERY_OTHER_DAY",
+            "volume": 9,
+        },
+        blocking=True,
+    )
+    assert household.alarms.get(5).recurrence == "EVERY_OTHER_DAY"
+    assert household.alarms.get(5).volume == 9
+    await hass.services.async_call(
+        DOMAIN,
+        "update_alarm",
+        {ATTR_ENTITY_ID: entity_id, "play_mode": "REPEAT_ONE", "enabled": False},
+        blocking=True,
+    )
+    assert household.alarms.get(2).enabled is False
 
     response = await run_action(hass, "list_alarms", {})
     assert response is not None
@@ -626,3 +649,23 @@ async def test_duplicate_ids_are_reported_once_and_listed_in_diagnostics(
     reasons = sorted(alarm["reason"] for alarm in alarms["unreadable"])
     assert reasons == ["no ID", "no StartTime"]
     assert alarms["alarms"][0]["raw"]["Duration"] == ""
+
+
+def test_a_problem_that_returns_is_reported_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    good = 'StartTime="07:00:00" Duration="" Recurrence="DAILY" Enabled="1" '
+    good += 'RoomUUID="R" ProgramURI="u" PlayMode="NORMAL" Volume="5"'
+    twice = parse_alarm_list(
+        f'<Alarms><Alarm ID="1" {good}/><Alarm ID="1" {good}/></Alarms>', "R:1"
+    )
+    once = parse_alarm_list(f'<Alarms><Alarm ID="1" {good}/></Alarms>', "R:2")
+    problems = AlarmListProblems("Sonos (Kitchen)")
+    for alarms in (twice, twice, once, once, twice):
+        problems.report(alarms)
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    duplicate = (
+        "Several alarms of Sonos (Kitchen) have the ID 1; only the first is "
+        "shown (diagnostics list the others)"
+    )
+    assert messages == [duplicate, duplicate]
