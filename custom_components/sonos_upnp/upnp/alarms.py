@@ -197,6 +197,10 @@ _ARGUMENT_NAMES: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
+# Characters of an odd value a reason quotes; the attributes hold it whole.
+_MAX_SHOWN: Final = 40
+
+
 class _UnreadableError(Exception):
     """Why an <Alarm> element cannot be read at all."""
 
@@ -221,7 +225,7 @@ def parse_alarm_list(alarm_list_xml: str | bytes, version: str) -> AlarmList:
             continue
         attributes = MappingProxyType(dict(element.attrib))
         try:
-            alarm = parse_alarm(attributes)
+            alarm = _parse_alarm(attributes)
         except _UnreadableError as err:
             unreadable.append(UnreadableAlarm(attributes, str(err)))
             continue
@@ -237,7 +241,7 @@ def parse_alarm_list(alarm_list_xml: str | bytes, version: str) -> AlarmList:
     )
 
 
-def parse_alarm(attributes: Mapping[str, str]) -> Alarm:
+def _parse_alarm(attributes: Mapping[str, str]) -> Alarm:
     """Build one alarm from the attributes of an <Alarm> element."""
 
     def required(name: str) -> str:
@@ -248,10 +252,12 @@ def parse_alarm(attributes: Mapping[str, str]) -> Alarm:
 
     alarm_id = _parse_number(required("ID"))
     if alarm_id is None:
-        raise _UnreadableError(f"ID {attributes['ID']!r} is not a number")
+        raise _UnreadableError(f"ID {attributes['ID'][:_MAX_SHOWN]!r} is not a number")
     start_time = _parse_clock(required("StartTime"))
     if start_time is None:
-        raise _UnreadableError(f"StartTime {attributes['StartTime']!r} is not HH:MM:SS")
+        raise _UnreadableError(
+            f"StartTime {attributes['StartTime'][:_MAX_SHOWN]!r} is not HH:MM:SS"
+        )
     duration = _parse_clock(required("Duration"))
     return Alarm(
         alarm_id=alarm_id,
@@ -387,7 +393,10 @@ _SETTING_CHECKS: Final[Mapping[str, tuple[Callable[[object], bool], str]]] = {
         "is not DAILY, ONCE, WEEKDAYS, WEEKENDS or ON_ with distinct days 0-6",
     ),
     "enabled": (lambda value: isinstance(value, bool), "is not a boolean"),
-    "room_uuid": (lambda value: isinstance(value, str) and bool(value), "is empty"),
+    "room_uuid": (
+        lambda value: isinstance(value, str) and bool(value),
+        "is not a room UUID",
+    ),
     "program_uri": (lambda value: isinstance(value, str), "is not a string"),
     "program_metadata": (lambda value: isinstance(value, str), "is not a string"),
     "play_mode": (
@@ -395,7 +404,10 @@ _SETTING_CHECKS: Final[Mapping[str, tuple[Callable[[object], bool], str]]] = {
         f"is not one of {sorted(PLAY_MODES)}",
     ),
     "volume": (_is_volume, f"is not 0 to {MAX_VOLUME}"),
-    "include_linked_zones": (lambda value: isinstance(value, bool), "is no boolean"),
+    "include_linked_zones": (
+        lambda value: isinstance(value, bool),
+        "is not a boolean",
+    ),
 }
 
 
@@ -545,7 +557,7 @@ async def update_alarm(
         attribute: _setting_text(arguments[_ARGUMENT_NAMES.get(attribute, attribute)])
         for attribute in ATTRIBUTES.values()
     }
-    return parse_alarm({**current.raw, **sent, "ID": str(alarm_id)})
+    return _parse_alarm({**current.raw, **sent, "ID": str(alarm_id)})
 
 
 async def delete_alarm(caller: SoapCaller, host: str, port: int, alarm_id: int) -> None:
