@@ -273,7 +273,9 @@ def _parse_alarm(attributes: Mapping[str, str]) -> Alarm:
         play_mode=required("PlayMode"),
         volume=_parse_number(required("Volume")),
         include_linked_zones=_parse_flag(required("IncludeLinkedZones")),
-        raw=MappingProxyType(dict(attributes)),
+        raw=attributes
+        if isinstance(attributes, MappingProxyType)
+        else MappingProxyType(dict(attributes)),
     )
 
 
