@@ -1,20 +1,32 @@
 """Alarms end to end: actions, switches and events against the emulator."""
 
+from collections.abc import AsyncGenerator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.sonos_upnp.alarm_problems import AlarmListProblems
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.switch import alarm_unique_id
+from custom_components.sonos_upnp.upnp.alarms import parse_alarm_list
 from tests.common import device_id_of, run_action, wait_for
+from tests.conftest import entry_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
 from tests.emulator.household import Household
+from tests.emulator.pytest_plugin import HouseholdFactory
 
 METADATA = (
     '<DIDL-Lite xmlns:dc="http://purl.org/dc/elements/1.1/" '
@@ -406,3 +418,254 @@ async def test_next_alarm_sensor_shows_the_rooms_next_start(
     empty = hass.states.get("sensor.kitchen_next_alarm")
     assert empty is not None
     assert empty.state == "unknown"
+
+
+# --- alarms other clients wrote ------------------------------------------------------
+
+ODD_ALARM_IDS = (1, 2, 3, 4, 5)
+
+
+@pytest.fixture
+async def odd_household(
+    hass: HomeAssistant, emulator_household_factory: HouseholdFactory
+) -> AsyncGenerator[tuple[Household, MockConfigEntry]]:
+    """Set up a household whose alarm list holds what other clients leave."""
+    household = await emulator_household_factory("real_world_alarms", seed=7)
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield household, entry
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def warnings_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return the warnings of the test so far, the fixtures' setup included."""
+    return [
+        record.getMessage()
+        for phase in ("setup", "call")
+        for record in caplog.get_records(phase)
+        if record.levelname == "WARNING"
+    ]
+
+
+def emulated_fields(household: Household, alarm_id: int) -> dict[str, object]:
+    """Return what the emulator stores for an alarm, enabled aside."""
+    fields = household.alarms.get(alarm_id).to_json()
+    del fields["enabled"]
+    return fields
+
+
+async def test_setup_loads_with_alarms_other_clients_wrote(
+    hass: HomeAssistant,
+    odd_household: tuple[Household, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    household, entry = odd_household
+    assert entry.state is ConfigEntryState.LOADED
+    states = {
+        alarm_id: hass.states.get(switch_entity_id(hass, household, alarm_id))
+        for alarm_id in ODD_ALARM_IDS
+    }
+    assert {alarm_id: state.state for alarm_id, state in states.items() if state} == {
+        1: STATE_ON,
+        2: STATE_ON,
+        3: STATE_OFF,
+        4: STATE_ON,
+        5: STATE_ON,
+    }
+    # Shown as the speaker has them: no duration is null, the rest verbatim.
+    attributes = {
+        alarm_id: state.attributes for alarm_id, state in states.items() if state
+    }
+    assert attributes[1]["duration"] is None
+    assert attributes[1]["next_occurrence"] is not None
+    assert (attributes[2]["play_mode"], attributes[3]["play_mode"]) == (
+        "REPEAT_ONE",
+        "SHUFFLE_REPEAT_ONE",
+    )
+    assert (attributes[4]["recurrence"], attributes[5]["recurrence"]) == (
+        "ON_1135",
+        "EVERY_OTHER_DAY",
+    )
+    assert attributes[4]["next_occurrence"] is None
+    assert attributes[5]["next_occurrence"] is None
+    # The unreadable alarm (ID 8 without StartTime) gets no switch.
+    registry = er.async_get(hass)
+    unique_id = alarm_unique_id(household.household_id, 8)
+    assert registry.async_get_entity_id("switch", DOMAIN, unique_id) is None
+    warnings = warnings_logged(caplog)
+    assert sum("cannot be read (no ID)" in w for w in warnings) == 1
+    assert sum("cannot be read (no StartTime)" in w for w in warnings) == 1
+    assert sum("have the ID 2" in w for w in warnings) == 1
+
+
+async def test_every_odd_alarm_toggles_and_keeps_its_fields(
+    hass: HomeAssistant, odd_household: tuple[Household, MockConfigEntry]
+) -> None:
+    household, _ = odd_household
+    for alarm_id in ODD_ALARM_IDS:
+        entity_id = switch_entity_id(hass, household, alarm_id)
+        before = emulated_fields(household, alarm_id)
+        was_on = household.alarms.get(alarm_id).enabled
+        for service, enabled in (("toggle", not was_on), ("toggle", was_on)):
+            await hass.services.async_call(
+                "switch", service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+            )
+            assert household.alarms.get(alarm_id).enabled is enabled, alarm_id
+            # Byte for byte: what another client wrote is still there.
+            assert emulated_fields(household, alarm_id) == before
+            state = hass.states.get(entity_id)
+            assert state is not None
+            assert state.state == (STATE_ON if enabled else STATE_OFF)
+
+
+async def test_update_alarm_checks_only_what_changes(
+    hass: HomeAssistant, odd_household: tuple[Household, MockConfigEntry]
+) -> None:
+    household, _ = odd_household
+    entity_id = switch_entity_id(hass, household, 2)  # REPEAT_ONE
+    await hass.services.async_call(
+        DOMAIN, "update_alarm", {ATTR_ENTITY_ID: entity_id, "volume": 42}, blocking=True
+    )
+    stored = household.alarms.get(2)
+    assert (stored.volume, stored.play_mode) == (42, "REPEAT_ONE")
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["volume"] == 42
+    # A play mode the SCPD does not list is still no choice for the user.
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_alarm",
+            {ATTR_ENTITY_ID: entity_id, "play_mode": "repeat_one"},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "invalid_play_mode"
+    # Passed back as list_alarms shows them, the odd values are no change.
+    await hass.services.async_call(
+        DOMAIN,
+        "update_alarm",
+        {
+            ATTR_ENTITY_ID: switch_entity_id(hass, household, 5),
+            "play_mode": "NORMAL",
+            "recurrence": "EVERY_OTHER_DAY",
+            "volume": 9,
+        },
+        blocking=True,
+    )
+    assert household.alarms.get(5).recurrence == "EVERY_OTHER_DAY"
+    assert household.alarms.get(5).volume == 9
+    await hass.services.async_call(
+        DOMAIN,
+        "update_alarm",
+        {ATTR_ENTITY_ID: entity_id, "play_mode": "REPEAT_ONE", "enabled": False},
+        blocking=True,
+    )
+    assert household.alarms.get(2).enabled is False
+
+    response = await run_action(hass, "list_alarms", {})
+    assert response is not None
+    listed = {alarm["alarm_id"]: alarm for alarm in response["alarms"]}  # type: ignore[union-attr,index]
+    assert sorted(listed) == list(ODD_ALARM_IDS)
+    assert listed[1]["duration"] is None
+    assert listed[4]["recurrence"] == "ON_1135"
+
+
+async def test_an_odd_alarm_appearing_does_not_freeze_the_list(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    household.alarms.restore(
+        EmulatedAlarm(
+            7,
+            "05:00:00",
+            "",
+            "DAILY",
+            enabled=True,
+            room_uuid=household.players[0].uuid,
+            play_mode="SHUFFLE_REPEAT_ONE",
+        )
+    )
+    household.alarms_changed()
+    registry = er.async_get(hass)
+    unique_id = alarm_unique_id(household.household_id, 7)
+    await wait_for(
+        hass, lambda: registry.async_get_entity_id("switch", DOMAIN, unique_id)
+    )
+    entity_id = switch_entity_id(hass, household, 7)
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+    assert household.alarms.get(7).enabled is False
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == STATE_OFF
+
+    response = await run_action(
+        hass,
+        "create_alarm",
+        {
+            "device_id": device_id_of(hass, household.players[1].uuid),
+            "start_time": "07:45:00",
+        },
+    )
+    assert response is not None
+    created = response["alarm_id"]
+    assert isinstance(created, int)
+    state = hass.states.get(switch_entity_id(hass, household, created))
+    assert state is not None
+    assert state.state == STATE_ON
+
+
+async def test_duplicate_ids_are_reported_once_and_listed_in_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    odd_household: tuple[Household, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert await async_setup_component(hass, "diagnostics", {})
+    household, entry = odd_household
+    coordinator = entry.runtime_data.coordinator
+    versions = [coordinator.data.alarms.version]
+    for volume in (11, 12, 13):  # each change makes the integration re-list
+        household.alarms.update(replace(household.alarms.get(1), volume=volume))
+        household.alarms_changed()
+        await wait_for(
+            hass,
+            lambda: coordinator.data.alarms.version == household.alarms.version,
+        )
+        versions.append(coordinator.data.alarms.version)
+    assert len(set(versions)) == 4
+    duplicate_warnings = [w for w in warnings_logged(caplog) if "have the ID 2" in w]
+    assert len(duplicate_warnings) == 1
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    alarms = result["household"]["alarms"]
+    first = next(alarm for alarm in alarms["alarms"] if alarm["alarm_id"] == 2)
+    (second,) = alarms["duplicates"]
+    assert (first["start_time"], second["start_time"]) == ("06:30:00", "09:00:00")
+    assert second["alarm_id"] == 2
+    reasons = sorted(alarm["reason"] for alarm in alarms["unreadable"])
+    assert reasons == ["no ID", "no StartTime"]
+    assert alarms["alarms"][0]["raw"]["Duration"] == ""
+
+
+def test_a_problem_that_returns_is_reported_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    good = 'StartTime="07:00:00" Duration="" Recurrence="DAILY" Enabled="1" '
+    good += 'RoomUUID="R" ProgramURI="u" PlayMode="NORMAL" Volume="5"'
+    twice = parse_alarm_list(
+        f'<Alarms><Alarm ID="1" {good}/><Alarm ID="1" {good}/></Alarms>', "R:1"
+    )
+    once = parse_alarm_list(f'<Alarms><Alarm ID="1" {good}/></Alarms>', "R:2")
+    problems = AlarmListProblems("Sonos (Kitchen)")
+    for alarms in (twice, twice, once, once, twice):
+        problems.report(alarms)
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    duplicate = (
+        "Several alarms of Sonos (Kitchen) have the ID 1; only the first is "
+        "shown (diagnostics list the others)"
+    )
+    assert messages == [duplicate, duplicate]

@@ -68,6 +68,8 @@ async def test_entry_diagnostics(
     assert data["alarms"] == {
         "version": f"{pseudonym(household, owner)}:{number}",
         "alarms": [],
+        "unreadable": [],
+        "duplicates": [],
     }
     assert data["unavailable"] == []
     names = sorted(group["name"] for group in data["topology"]["groups"])

@@ -15,6 +15,7 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .alarm_problems import AlarmListProblems
 from .const import (
     CONF_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
@@ -132,6 +133,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             seconds=entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)
         )
         self.events = HouseholdEvents(hass, self)
+        self.alarm_problems = AlarmListProblems(entry.title)
         self._zone_group_state_xml: str | None = None
         self._run_sequence: str | None = None
         self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
@@ -201,6 +203,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                     translation_key="update_failed",
                     translation_placeholders={"error": str(err)},
                 ) from err
+            self.alarm_problems.report(alarms)
             # Devices first: the platforms add entities for new players.
             self.async_sync_devices(topology)
             return self._state(topology=topology, alarms=alarms)
@@ -240,6 +243,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             except UpnpClientError as err:
                 LOGGER.warning("Could not list the alarms: %s", err)
                 return
+            self.alarm_problems.report(alarms)
             if (state := self.state) is not None and alarms != state.alarms:
                 self.async_set_updated_data(replace(state, alarms=alarms))
             return

@@ -10,6 +10,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
+from .alarm_fields import alarm_diagnostics, unreadable_alarm_diagnostics
 from .const import CONF_UDN, DOMAIN
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .mac_redaction import MacPseudonyms
@@ -57,13 +58,13 @@ def _household(coordinator: SonosHouseholdCoordinator) -> dict[str, Any]:
         },
         "alarms": {
             "version": data.alarms.version,
-            "alarms": [
-                {
-                    **asdict(alarm),
-                    "start_time": alarm.start_time.isoformat(),
-                    "duration": str(alarm.duration),
-                }
-                for alarm in data.alarms.alarms
+            "alarms": [alarm_diagnostics(alarm) for alarm in data.alarms.alarms],
+            # What the list holds that no switch shows (see alarm_problems).
+            "unreadable": [
+                unreadable_alarm_diagnostics(alarm) for alarm in data.alarms.unreadable
+            ],
+            "duplicates": [
+                alarm_diagnostics(alarm) for alarm in data.alarms.duplicates
             ],
         },
         "unavailable": sorted(data.unavailable),

@@ -351,6 +351,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 
 async def _async_update_alarm(entity: Any, call: ServiceCall) -> None:
-    """Change the given fields of the targeted alarm switches."""
-    changes = alarm_changes(call.hass, dict(call.data), entity.coordinator)
+    """Change the given fields of the targeted alarm switches.
+
+    A play mode or recurrence given exactly as the alarm has it is no change,
+    so a value another app wrote (REPEAT_ONE, say) can be passed back as
+    list_alarms showed it.
+    """
+    data = dict(call.data)
+    if (alarm := entity.alarm) is not None:
+        for field, current in (
+            (ATTR_PLAY_MODE, alarm.play_mode),
+            (ATTR_RECURRENCE, alarm.recurrence),
+        ):
+            if data.get(field) == current:
+                del data[field]
+    changes = alarm_changes(call.hass, data, entity.coordinator)
     await entity.async_update_alarm(**changes)

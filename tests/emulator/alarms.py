@@ -11,6 +11,18 @@ from .xml_tools import to_text
 
 _TIME: Final = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
 _RECURRENCE: Final = re.compile(r"^(DAILY|ONCE|WEEKDAYS|WEEKENDS|ON_[0-6]{1,7})$")
+# The SCPD lists four; players also take the other two AVTransport play modes
+# (SoCo writes all six for alarms).
+PLAY_MODES: Final = frozenset(
+    (
+        "NORMAL",
+        "REPEAT_ALL",
+        "REPEAT_ONE",
+        "SHUFFLE_NOREPEAT",
+        "SHUFFLE",
+        "SHUFFLE_REPEAT_ONE",
+    )
+)
 ERROR_ALARM_NOT_FOUND: Final = 800
 ERROR_DUPLICATE_ALARM: Final = 801
 
@@ -45,11 +57,24 @@ class Alarm:
         return asdict(self)
 
 
-def validate_alarm(alarm: Alarm) -> None:
-    """Raise AlarmError(402) for values a speaker refuses."""
-    if not _TIME.match(alarm.start_time) or not _TIME.match(alarm.duration):
+def validate_alarm(alarm: Alarm, stored: Alarm | None = None) -> None:
+    """Raise AlarmError(402) for values a speaker refuses.
+
+    An empty Duration means "no duration". A recurrence or play mode the
+    stored alarm already has is taken back as it is, even one we would not
+    accept new: the player keeps what another client wrote.
+    """
+    if not _TIME.match(alarm.start_time):
         raise AlarmError(402)
-    if not _RECURRENCE.match(alarm.recurrence):
+    if alarm.duration and not _TIME.match(alarm.duration):
+        raise AlarmError(402)
+    if not _RECURRENCE.match(alarm.recurrence) and (
+        stored is None or alarm.recurrence != stored.recurrence
+    ):
+        raise AlarmError(402)
+    if alarm.play_mode not in PLAY_MODES and (
+        stored is None or alarm.play_mode != stored.play_mode
+    ):
         raise AlarmError(402)
     if alarm.volume > 100:
         raise AlarmError(402)
@@ -64,6 +89,10 @@ class AlarmList:
         self.version_number = 1
         self._next_id = first_id
         self._alarms: dict[int, Alarm] = {}
+        # <Alarm> elements another client left that no alarm of ours matches
+        # (a second alarm with a known ID, one without ID or StartTime):
+        # listed after the alarms exactly as given, never updated or destroyed.
+        self.foreign: list[dict[str, str]] = []
 
     @property
     def version(self) -> str:
@@ -101,10 +130,23 @@ class AlarmList:
         self.version_number += 1
         return alarm
 
+    def restore(self, alarm: Alarm) -> Alarm:
+        """Store an alarm as another client wrote it: its ID, no checks."""
+        self._alarms[alarm.id] = alarm
+        self._next_id = max(self._next_id, alarm.id + 1)
+        self.version_number += 1
+        return alarm
+
+    def add_foreign(self, attributes: dict[str, str]) -> None:
+        """List an <Alarm> element with exactly these attributes (see foreign)."""
+        self.foreign.append(dict(attributes))
+        if attributes.get("ID", "").isdigit():
+            self._next_id = max(self._next_id, int(attributes["ID"]) + 1)
+        self.version_number += 1
+
     def update(self, alarm: Alarm) -> Alarm:
         """Replace an existing alarm and bump the version."""
-        self.get(alarm.id)
-        validate_alarm(alarm)
+        validate_alarm(alarm, self.get(alarm.id))
         self._check_duplicate(alarm)
         self._alarms[alarm.id] = alarm
         self.version_number += 1
@@ -137,4 +179,6 @@ class AlarmList:
                     "IncludeLinkedZones": "1" if alarm.include_linked_zones else "0",
                 },
             )
+        for attributes in self.foreign:
+            SubElement(root, "Alarm", attributes)
         return to_text(root)

@@ -512,6 +512,7 @@ class Household:
             "household_id": self.household_id,
             "alarm_list_version": self.alarms.version,
             "alarms": [alarm.to_json() for alarm in self.alarms.alarms],
+            "foreign_alarms": list(self.alarms.foreign),
             "alarm_run_sequence": self.alarm_run_sequence,
             "topology_version": self.topology_version,
             "groups": {

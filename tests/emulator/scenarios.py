@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .alarms import Alarm
 from .household import Household
 
 ROOMS: Final = (
@@ -85,6 +86,59 @@ def large(count: int, **kwargs: Any) -> Household:
     return household
 
 
+def add_real_world_alarms(household: Household) -> None:
+    """Give the household alarms as other clients and firmware leave them.
+
+    1: no duration (SoCo writes an empty Duration); 2 and 3: play modes the
+    SCPD does not list (SoCo accepts REPEAT_ONE and SHUFFLE_REPEAT_ONE);
+    4: a recurrence with a repeated day, 5: a recurrence keyword nobody knows;
+    then a second alarm with ID 2, one without an ID and one without a
+    StartTime.
+    """
+    rooms = [player.uuid for player in household.visible_players]
+    room = rooms[0]
+    alarms = household.alarms
+    alarms.restore(Alarm(1, "06:00:00", "", "DAILY", enabled=True, room_uuid=room))
+    alarms.restore(
+        Alarm(2, "06:30:00", "00:20:00", "WEEKDAYS", True, room, play_mode="REPEAT_ONE")
+    )
+    alarms.restore(
+        Alarm(
+            3,
+            "07:00:00",
+            "01:00:00",
+            "WEEKENDS",
+            enabled=False,
+            room_uuid=rooms[-1],
+            play_mode="SHUFFLE_REPEAT_ONE",
+            volume=35,
+        )
+    )
+    alarms.restore(Alarm(4, "07:30:00", "00:30:00", "ON_1135", True, rooms[-1]))
+    alarms.restore(Alarm(5, "08:00:00", "00:45:00", "EVERY_OTHER_DAY", True, room))
+    common = {
+        "Duration": "01:00:00",
+        "Recurrence": "DAILY",
+        "Enabled": "1",
+        "RoomUUID": room,
+        "ProgramURI": "x-rincon-buzzer:0",
+        "ProgramMetaData": "",
+        "PlayMode": "NORMAL",
+        "Volume": "20",
+        "IncludeLinkedZones": "0",
+    }
+    alarms.add_foreign({"ID": "2", "StartTime": "09:00:00", **common})
+    alarms.add_foreign({"StartTime": "10:00:00", **common})
+    alarms.add_foreign({"ID": "8", **common})
+
+
+def real_world_alarms(**kwargs: Any) -> Household:
+    """Return three standalone players with alarms other clients wrote."""
+    household = singles(3, **kwargs)
+    add_real_world_alarms(household)
+    return household
+
+
 SCENARIOS: Final[dict[str, Callable[..., Household]]] = {
     "single": lambda **kw: singles(1, **kw),
     "singles": lambda **kw: singles(kw.pop("players", 3), **kw),
@@ -93,6 +147,7 @@ SCENARIOS: Final[dict[str, Callable[..., Household]]] = {
     "groups": groups,
     "large32": lambda **kw: large(32, **kw),
     "large64": lambda **kw: large(64, **kw),
+    "real_world_alarms": real_world_alarms,
 }
 
 

@@ -10,7 +10,9 @@ from custom_components.sonos_upnp.upnp.catalog import INTEGER_RANGES, Argument
 _INTEGER: Final = re.compile(r"^\s*[+-]?\d+\s*$")
 _TRUE: Final = frozenset({"1", "true", "yes"})
 _FALSE: Final = frozenset({"0", "false", "no"})
-_RECURRENCE_ON: Final = re.compile(r"^ON_[0-6]{1,7}$")
+_CHECKED_BY_ALARM_LIST: Final = frozenset(
+    {"A_ARG_TYPE_Recurrence", "A_ARG_TYPE_AlarmPlayMode"}
+)
 
 
 class InvalidArgumentError(ValueError):
@@ -38,11 +40,12 @@ def parse_value(argument: Argument, text: str) -> Value:
         if lowered in _FALSE:
             return False
         raise InvalidArgumentError(f"{argument.name}: not a boolean: {text!r}")
-    # Real players accept ON_<days> recurrences beyond the SCPD's list.
+    # Real players take recurrences and alarm play modes beyond the SCPD's
+    # lists; the alarm list checks those itself (alarms.validate_alarm).
     if (
         argument.allowed_values
         and text not in argument.allowed_values
-        and not (argument.name == "Recurrence" and _RECURRENCE_ON.match(text))
+        and argument.state_variable not in _CHECKED_BY_ALARM_LIST
     ):
         raise InvalidArgumentError(f"{argument.name}: not allowed: {text!r}")
     return text

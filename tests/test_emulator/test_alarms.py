@@ -7,6 +7,7 @@ import pytest
 from defusedxml import ElementTree as SafeElementTree
 
 from tests.emulator.household import Household
+from tests.emulator.pytest_plugin import HouseholdFactory
 
 from .soap_helper import call
 
@@ -141,3 +142,78 @@ async def test_households_side_by_side_are_independent(
         alarms_two, _ = await _list(session, two.players[0])
         alarms_one, _ = await _list(session, one.players[1])
     assert (len(alarms_one), len(alarms_two)) == (1, 0)
+
+
+async def test_real_world_alarms_are_served_and_taken_back(
+    emulator_household_factory: HouseholdFactory,
+) -> None:
+    household = await emulator_household_factory("real_world_alarms", seed=3)
+    player = household.players[0]
+    async with aiohttp.ClientSession() as session:
+        alarms, _ = await _list(session, player)
+        by_id = [(alarm.get("ID"), alarm.get("StartTime")) for alarm in alarms]
+        assert by_id == [
+            ("1", "06:00:00"),
+            ("2", "06:30:00"),
+            ("3", "07:00:00"),
+            ("4", "07:30:00"),
+            ("5", "08:00:00"),
+            ("2", "09:00:00"),  # a second alarm with ID 2
+            (None, "10:00:00"),  # no ID
+            ("8", None),  # no StartTime
+        ]
+        odd = {alarm["ID"]: alarm for alarm in alarms[:5]}
+        assert odd["1"]["Duration"] == ""
+        assert (odd["2"]["PlayMode"], odd["3"]["PlayMode"]) == (
+            "REPEAT_ONE",
+            "SHUFFLE_REPEAT_ONE",
+        )
+        assert (odd["4"]["Recurrence"], odd["5"]["Recurrence"]) == (
+            "ON_1135",
+            "EVERY_OTHER_DAY",
+        )
+
+        # A player takes back what it stores, changed in one field only.
+        for alarm_id, alarm in odd.items():
+            sent = {name: value for name, value in alarm.items() if name != "ID"}
+            sent["StartLocalTime"] = sent.pop("StartTime")
+            sent["Enabled"] = "0" if alarm["Enabled"] == "1" else "1"
+            result = await call(
+                session, player, "AlarmClock", "UpdateAlarm", {"ID": alarm_id} | sent
+            )
+            assert result.status == 200, alarm_id
+        # A recurrence it does not know is refused for new alarms and changes.
+        room = player.uuid
+        refused = await call(
+            session,
+            player,
+            "AlarmClock",
+            "CreateAlarm",
+            _alarm_args(room, "11:00:00", Recurrence="EVERY_OTHER_DAY"),
+        )
+        assert refused.error_code == 402
+        changed = await call(
+            session,
+            player,
+            "AlarmClock",
+            "UpdateAlarm",
+            {"ID": "1"} | _alarm_args(room, "06:00:00", Recurrence="EVERY_OTHER_DAY"),
+        )
+        assert changed.error_code == 402
+        # SoCo's play modes and "no duration" are fine for new alarms too.
+        created = await call(
+            session,
+            player,
+            "AlarmClock",
+            "CreateAlarm",
+            _alarm_args(room, "11:00:00", Duration="", PlayMode="REPEAT_ONE"),
+        )
+        assert created.status == 200
+        assert created.outputs["AssignedID"] == "9"
+    assert [alarm.enabled for alarm in household.alarms.alarms[:5]] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]

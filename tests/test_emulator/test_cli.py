@@ -14,6 +14,8 @@ def test_arguments_and_loopback_only() -> None:
     assert (args.players, args.host, args.scenario) == (5, "127.0.0.1", "singles")
     assert len(make_household(args).players) == 5
     assert len(make_household(parse_args(["--scenario", "home_theater"])).players) == 5
+    odd = make_household(parse_args(["--scenario", "real_world_alarms"])).alarms
+    assert (len(odd.alarms), len(odd.foreign)) == (5, 3)
     for refused in (
         ["--host", "192.0.2.1"],
         ["--host", "example.org"],

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custom_components.sonos_upnp.upnp.catalog import INTEGER_RANGES, Argument
+from tests.emulator.alarms import Alarm, AlarmError, validate_alarm
 from tests.emulator.values import (
     InvalidArgumentError,
     default_value,
@@ -44,16 +45,20 @@ def test_recurrence_accepts_scpd_values_and_on_days(text: str) -> None:
         "A_ARG_TYPE_Recurrence",
         ("ONCE", "WEEKDAYS", "WEEKENDS", "DAILY"),
     )
+    # The alarm list decides (it takes back a recurrence it already stores).
+    assert parse_value(argument, text) == text
+    alarm = Alarm(1, "07:00:00", "01:00:00", text, enabled=True, room_uuid="R")
     valid = text in argument.allowed_values or (
         text.startswith("ON_")
         and 1 <= len(text) - 3 <= 7
         and set(text[3:]) <= set("0123456")
     )
     if valid:
-        assert parse_value(argument, text) == text
+        validate_alarm(alarm)
     else:
-        with pytest.raises(InvalidArgumentError):
-            parse_value(argument, text)
+        with pytest.raises(AlarmError):
+            validate_alarm(alarm)
+    validate_alarm(alarm, stored=alarm)
 
 
 def test_defaults_round_trip() -> None:

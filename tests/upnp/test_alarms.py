@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,10 +17,12 @@ from custom_components.sonos_upnp.upnp.alarms import (
     AlarmList,
     AlarmListVersion,
     AlarmSettings,
+    UnreadableAlarm,
     alarm_arguments,
     next_occurrence,
     parse_alarm_list,
     parse_alarm_list_version,
+    patch_arguments,
     recurrence_days,
     validate_recurrence,
 )
@@ -28,6 +32,7 @@ from custom_components.sonos_upnp.upnp.exceptions import (
     UpnpResponseError,
 )
 from custom_components.sonos_upnp.upnp.safe_xml import child_text, parse_xml
+from custom_components.sonos_upnp.upnp.values import Verbatim
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alarms"
 CAPTURES = Path(__file__).parents[2].parent / "shared" / "sonos" / "captures"
@@ -71,6 +76,11 @@ def _alarm(**changes: object) -> Alarm:
     return Alarm(**fields)  # type: ignore[arg-type]
 
 
+def _typed(alarm: Alarm | None) -> Alarm | None:
+    """Return the alarm without what the speaker sent, to compare typed fields."""
+    return dataclasses.replace(alarm, raw=MappingProxyType({})) if alarm else None
+
+
 # --- parsing ------------------------------------------------------------------------
 
 
@@ -81,7 +91,7 @@ def test_parse_fixture() -> None:
     assert alarms.version == "RINCON_KITCHEN0001400:57"
     assert alarms.parsed_version == AlarmListVersion("RINCON_KITCHEN0001400", 57)
     assert [alarm.alarm_id for alarm in alarms.alarms] == [3, 17, 42]
-    assert alarms.get(3) == Alarm(
+    assert _typed(alarms.get(3)) == Alarm(
         alarm_id=3,
         start_time=dt.time(7, 0),
         duration=dt.timedelta(hours=1),
@@ -105,6 +115,8 @@ def test_parse_fixture() -> None:
     )
     assert radio.program_uri == "x-sonosapi-radio:s24861?sid=254&flags=8224&sn=0"
     assert radio.program_metadata == METADATA_17
+    assert radio.raw["NewFirmwareAttribute"] == "ignored"
+    assert radio.raw["Enabled"] == "0"
     # Old firmware leaves out ProgramMetaData and IncludeLinkedZones.
     once = alarms.get(42)
     assert once is not None
@@ -192,16 +204,20 @@ _GOOD = (
 )
 
 
+@pytest.mark.parametrize("xml", ["", "<NotAlarms/>", "<Alarms><Alarm"])
+def test_malformed_alarm_list(xml: str) -> None:
+    with pytest.raises(UpnpResponseError):
+        parse_alarm_list(xml, "RINCON_A:1")
+
+
+_SECOND = _GOOD.replace('ID="1"', 'ID="2"').replace("07:00:00", "08:00:00")
+
+
 @pytest.mark.parametrize(
-    "xml",
+    ("attributes", "reason"),
     [
-        "",
-        "<NotAlarms/>",
-        "<Alarms><Alarm",
         *(
-            "<Alarms><Alarm "
-            + _GOOD.replace(f" {name}=", f" Other{name}=")
-            + "/></Alarms>"
+            (_GOOD.replace(f" {name}=", f" Other{name}="), f"no {name}")
             for name in (
                 "StartTime",
                 "Duration",
@@ -213,18 +229,83 @@ _GOOD = (
                 "Volume",
             )
         ),
-        f"<Alarms><Alarm {_GOOD.replace('ID=', 'XID=')}/></Alarms>",
-        f"<Alarms><Alarm {_GOOD.replace('ID="1"', 'ID="one"')}/></Alarms>",
-        f"<Alarms><Alarm {_GOOD.replace('Volume="5"', 'Volume="-5"')}/></Alarms>",
-        f"<Alarms><Alarm {_GOOD.replace('07:00:00', '24:00:00')}/></Alarms>",
-        f"<Alarms><Alarm {_GOOD.replace('07:00:00', '7:00')}/></Alarms>",
-        f"<Alarms><Alarm {_GOOD.replace('01:00:00', '01:60:00')}/></Alarms>",
-        f"<Alarms><Alarm {_GOOD.replace('Enabled="1"', 'Enabled="yes"')}/></Alarms>",
+        (_GOOD.replace("ID=", "XID="), "no ID"),
+        (_GOOD.replace('ID="1"', 'ID="one"'), "ID 'one' is not a number"),
+        (_GOOD.replace('ID="1"', 'ID="1' + "0" * 30 + '"'), "is not a number"),
+        (_GOOD.replace("07:00:00", "24:00:00"), "StartTime '24:00:00' is not HH:MM:SS"),
+        (_GOOD.replace("07:00:00", "7:00"), "StartTime '7:00' is not HH:MM:SS"),
     ],
 )
-def test_malformed_alarm_list(xml: str) -> None:
-    with pytest.raises(UpnpResponseError):
-        parse_alarm_list(xml, "RINCON_A:1")
+def test_an_unreadable_alarm_is_left_out_alone(attributes: str, reason: str) -> None:
+    xml = f"<Alarms><Alarm {attributes}/><Alarm {_SECOND}/></Alarms>"
+    alarms = parse_alarm_list(xml, "RINCON_A:1")
+    assert [alarm.alarm_id for alarm in alarms.alarms] == [2]
+    (unreadable,) = alarms.unreadable
+    assert isinstance(unreadable, UnreadableAlarm)
+    assert reason in unreadable.reason
+    assert f' {next(iter(unreadable.attributes))}="' in f" {attributes}"
+    assert alarms.duplicates == ()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "shown"),
+    [
+        ('Duration="01:00:00"', 'Duration=""', "duration", ""),
+        ('Duration="01:00:00"', 'Duration="01:60:00"', "duration", "01:60:00"),
+        ('Volume="5"', 'Volume="-5"', "volume", "-5"),
+        ('Volume="5"', 'Volume="loud"', "volume", "loud"),
+        ('Enabled="1"', 'Enabled="yes"', "enabled", "yes"),
+        (
+            'IncludeLinkedZones="0"',
+            'IncludeLinkedZones="2"',
+            "include_linked_zones",
+            "2",
+        ),
+    ],
+)
+def test_a_value_we_cannot_interpret_is_kept_verbatim(
+    old: str, new: str, field: str, shown: str
+) -> None:
+    xml = f"<Alarms><Alarm {_GOOD.replace(old, new)}/><Alarm {_SECOND}/></Alarms>"
+    alarms = parse_alarm_list(xml, "RINCON_A:1")
+    odd = alarms.get(1)
+    assert odd is not None
+    assert getattr(odd, field) is None
+    assert odd.raw[new.split("=", maxsplit=1)[0]] == shown
+    # The other fields of that alarm, and the other alarm, are read as usual.
+    assert (odd.start_time, odd.recurrence, odd.room_uuid) == (dt.time(7), "DAILY", "R")
+    assert alarms.get(2) is not None
+    assert alarms.unreadable == ()
+
+
+def test_play_modes_and_recurrences_beyond_the_scpd_are_kept() -> None:
+    xml = (
+        f"<Alarms><Alarm {_GOOD.replace('NORMAL', 'REPEAT_ONE')}/>"
+        f"<Alarm {_SECOND.replace('NORMAL', 'SHUFFLE_REPEAT_ONE')}/></Alarms>"
+    )
+    alarms = parse_alarm_list(xml, "RINCON_A:1")
+    assert [alarm.play_mode for alarm in alarms.alarms] == [
+        "REPEAT_ONE",
+        "SHUFFLE_REPEAT_ONE",
+    ]
+
+
+def test_duplicate_ids_keep_the_first_and_list_the_rest() -> None:
+    third = _SECOND.replace("08:00:00", "09:00:00")
+    xml = (
+        f"<Alarms><Alarm {_GOOD}/><Alarm {_SECOND}/>"
+        f"<Alarm {_GOOD.replace('07:00:00', '10:00:00')}/><Alarm {third}/></Alarms>"
+    )
+    alarms = parse_alarm_list(xml, "RINCON_A:1")
+    assert [(a.alarm_id, a.start_time.hour) for a in alarms.alarms] == [(1, 7), (2, 8)]
+    assert [(a.alarm_id, a.start_time.hour) for a in alarms.duplicates] == [
+        (1, 10),
+        (2, 9),
+    ]
+    assert alarms.duplicate_ids == (1, 2)
+    alarm = alarms.get(1)
+    assert alarm is not None
+    assert alarm.start_time == dt.time(7)
 
 
 def test_unknown_recurrence_is_kept() -> None:
@@ -496,11 +577,51 @@ def test_settings_defaults_and_arguments() -> None:
     assert arguments["ProgramMetaData"] == METADATA_17
 
 
-def test_settings_from_alarm() -> None:
-    alarm = _alarm(program_metadata=METADATA_17, volume=7, recurrence="ON_12")
-    setting = AlarmSettings.from_alarm(alarm)
-    assert setting.program_metadata == METADATA_17
-    assert (setting.volume, setting.recurrence) == (7, "ON_12")
+_ODD = (
+    'ID="5" StartTime="06:30:00" Duration="" Recurrence="ON_113" Enabled="true" '
+    'RoomUUID="RINCON_A" ProgramURI="x-rincon-buzzer:0" '
+    'ProgramMetaData="a &amp; &lt;b&gt;" PlayMode="REPEAT_ONE" Volume="020" '
+    'IncludeLinkedZones="0" Future="x"'
+)
+
+
+def test_patch_resends_untouched_fields_verbatim() -> None:
+    (alarm,) = parse_alarm_list(f"<Alarms><Alarm {_ODD}/></Alarms>", "R:1").alarms
+    arguments = patch_arguments(alarm, {"enabled": False})
+    assert arguments == {
+        "ID": 5,
+        "StartLocalTime": "06:30:00",
+        "Duration": "",
+        "Recurrence": "ON_113",
+        "Enabled": False,
+        "RoomUUID": "RINCON_A",
+        "ProgramURI": "x-rincon-buzzer:0",
+        "ProgramMetaData": "a & <b>",
+        "PlayMode": "REPEAT_ONE",
+        "Volume": "020",
+        "IncludeLinkedZones": "0",
+    }
+    untouched = {key for key, value in arguments.items() if isinstance(value, Verbatim)}
+    assert untouched == set(arguments) - {"ID", "Enabled"}
+
+
+def test_patch_checks_only_the_changes() -> None:
+    (alarm,) = parse_alarm_list(f"<Alarms><Alarm {_ODD}/></Alarms>", "R:1").alarms
+    arguments = patch_arguments(alarm, {"volume": 30, "start_time": dt.time(6, 45)})
+    assert (arguments["Volume"], arguments["StartLocalTime"]) == (30, "06:45:00")
+    assert arguments["PlayMode"] == "REPEAT_ONE"
+    with pytest.raises(UpnpArgumentError, match="play_mode"):
+        patch_arguments(alarm, {"play_mode": "REPEAT_ONE"})
+    with pytest.raises(UpnpArgumentError, match="colour"):
+        patch_arguments(alarm, {"colour": "red"})
+
+
+def test_patch_of_an_alarm_built_in_python() -> None:
+    alarm = _alarm(duration=None, program_metadata=METADATA_17, volume=7)
+    arguments = patch_arguments(alarm, {"enabled": False})
+    assert (arguments["Duration"], arguments["Volume"]) == ("", "7")
+    assert arguments["ProgramMetaData"] == METADATA_17
+    assert arguments["IncludeLinkedZones"] == "0"
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,16 @@ over real HTTP through SonosUpnpClient against the emulated AlarmClock.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from custom_components.sonos_upnp.upnp.alarms import (
     Alarm,
@@ -24,6 +27,7 @@ from custom_components.sonos_upnp.upnp.alarms import (
     list_alarms,
     update_alarm,
 )
+from custom_components.sonos_upnp.upnp.catalog import get_service
 from custom_components.sonos_upnp.upnp.client import SonosUpnpClient
 from custom_components.sonos_upnp.upnp.exceptions import (
     AlarmNotFoundError,
@@ -32,6 +36,8 @@ from custom_components.sonos_upnp.upnp.exceptions import (
     UpnpResponseError,
 )
 from tests.emulator.household import Household
+
+from .conftest import FakeSpeaker, parse_soap_request, soap_response
 
 HOST, PORT = "192.0.2.10", 1400
 # DIDL-Lite with quotes, ampersands (raw and as text), non-ASCII, a real line
@@ -59,6 +65,13 @@ WIRE_FIELDS = (
     "Volume",
     "IncludeLinkedZones",
 )
+
+
+def wire(value: object) -> str:
+    """Return the text the SOAP layer sends for an argument value."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 class FakeAlarmClock:
@@ -133,16 +146,16 @@ class FakeAlarmClock:
                 "StartTime": arguments["StartLocalTime"],
                 "Duration": arguments["Duration"],
                 "Recurrence": arguments["Recurrence"],
-                "Enabled": "1" if arguments["Enabled"] else "0",
+                "Enabled": arguments["Enabled"],
                 "RoomUUID": arguments["RoomUUID"],
                 "ProgramURI": arguments["ProgramURI"],
                 "ProgramMetaData": arguments["ProgramMetaData"],
                 "PlayMode": arguments["PlayMode"],
-                "Volume": str(arguments["Volume"]),
-                "IncludeLinkedZones": "1" if arguments["IncludeLinkedZones"] else "0",
+                "Volume": arguments["Volume"],
+                "IncludeLinkedZones": arguments["IncludeLinkedZones"],
                 "Unknown": "ignored",
             }
-            SubElement(root, "Alarm", {k: str(v) for k, v in attributes.items()})
+            SubElement(root, "Alarm", {k: wire(v) for k, v in attributes.items()})
         return tostring(root, encoding="unicode")
 
 
@@ -191,7 +204,9 @@ async def test_create_then_list(fake: FakeAlarmClock) -> None:
     alarms = await list_alarms(fake, HOST, PORT)
     assert alarms.version == "RINCON_FAKE01400:8"
     assert alarms.parsed_version == ("RINCON_FAKE01400", 8)
-    assert alarms.get(20) == Alarm(
+    listed = alarms.get(20)
+    assert listed is not None
+    assert dataclasses.replace(listed, raw=MappingProxyType({})) == Alarm(
         alarm_id=20,
         start_time=dt.time(6, 45),
         duration=dt.timedelta(minutes=30),
@@ -219,7 +234,7 @@ async def test_update_changes_only_the_given_fields(fake: FakeAlarmClock) -> Non
     sent = fake.calls[-1][3]
     assert list(sent) == ["ID", *WIRE_FIELDS]
     assert sent["ID"] == alarm_id
-    assert {k: v for k, v in sent.items() if v != created.get(k)} == {
+    assert {k: v for k, v in sent.items() if wire(v) != wire(created.get(k))} == {
         "ID": alarm_id,
         "StartLocalTime": "07:00:00",
         "Enabled": False,
@@ -244,7 +259,8 @@ async def test_update_with_nothing_to_change_resends_the_alarm(
     alarm_id = await create_alarm(fake, HOST, PORT, _radio())
     created = fake.calls[-1][3]
     await update_alarm(fake, HOST, PORT, alarm_id)
-    assert fake.calls[-1][3] == {"ID": alarm_id, **created}
+    resent = {name: wire(value) for name, value in fake.calls[-1][3].items()}
+    assert resent == {"ID": str(alarm_id), **{k: wire(v) for k, v in created.items()}}
 
 
 async def test_update_refuses_unknown_fields_before_sending(
@@ -406,3 +422,85 @@ async def test_emulated_household_faults(
     (remaining,) = (await list_alarms(client, host, port)).alarms
     assert remaining.alarm_id == first
     assert (remaining.program_uri, remaining.volume) == ("x-rincon-buzzer:0", 20)
+
+
+# --- byte for byte on the wire --------------------------------------------------------
+
+# What other clients leave in a household: SoCo writes an empty Duration for
+# "no duration" and play modes the SCPD does not list; text with entities,
+# spaces and non-ASCII must come back exactly as it was.
+ODD_ALARM = {
+    "ID": "14",
+    "StartTime": "06:30:00",
+    "Duration": "",
+    "Recurrence": "ON_113",
+    "Enabled": "true",
+    "RoomUUID": "RINCON_KITCHEN0001400",
+    "ProgramURI": PROGRAM_URI,
+    "ProgramMetaData": METADATA.replace("\n", " ").replace("\t", " "),
+    "PlayMode": "SHUFFLE_REPEAT_ONE",
+    "Volume": "020",
+    "IncludeLinkedZones": "0",
+}
+
+
+async def test_update_resends_what_the_speaker_listed_byte_for_byte(
+    fake_speaker: FakeSpeaker, client: SonosUpnpClient
+) -> None:
+    service = get_service("AlarmClock")
+    document = Element("Alarms")
+    SubElement(document, "Alarm", ODD_ALARM)
+
+    async def handler(request: web.Request, body: bytes) -> web.StreamResponse:
+        action = parse_soap_request(body).action
+        outputs = (
+            [
+                ("CurrentAlarmList", tostring(document, encoding="unicode")),
+                ("CurrentAlarmListVersion", "RINCON_FAKE01400:3"),
+            ]
+            if action == "ListAlarms"
+            else []
+        )
+        return web.Response(
+            body=soap_response(service.service_type, action, outputs),
+            content_type="text/xml",
+        )
+
+    fake_speaker.handler = handler
+    host, port = fake_speaker.host, fake_speaker.port
+
+    (listed,) = (await list_alarms(client, host, port)).alarms
+    assert (listed.duration, listed.volume, listed.play_mode) == (
+        None,
+        20,
+        "SHUFFLE_REPEAT_ONE",
+    )
+    updated = await update_alarm(client, host, port, 14, enabled=False)
+
+    sent = parse_soap_request(fake_speaker.requests[-1].body)
+    assert sent.action == "UpdateAlarm"
+    listed_attributes = {
+        ("StartLocalTime" if name == "StartTime" else name): value
+        for name, value in ODD_ALARM.items()
+    }
+    assert sent.arguments == list({**listed_attributes, "Enabled": "0"}.items())
+    assert updated.enabled is False
+    assert updated.raw == {**ODD_ALARM, "Enabled": "0"}
+
+
+async def test_a_change_is_checked_but_the_odd_rest_is_not(
+    fake: FakeAlarmClock,
+) -> None:
+    fake.alarms[3] = {
+        ("StartLocalTime" if name == "StartTime" else name): value
+        for name, value in ODD_ALARM.items()
+        if name != "ID"
+    }
+    with pytest.raises(UpnpArgumentError, match="play_mode"):
+        await update_alarm(fake, HOST, PORT, 3, play_mode="REPEAT_ONE")
+    updated = await update_alarm(fake, HOST, PORT, 3, volume=35)
+    assert updated.volume == 35
+    assert updated.raw["PlayMode"] == "SHUFFLE_REPEAT_ONE"
+    assert updated.raw["Duration"] == ""
+    assert fake.alarms[3]["Volume"] == 35
+    assert fake.alarms[3]["Recurrence"] == "ON_113"

@@ -12,6 +12,7 @@ from custom_components.sonos_upnp.upnp.exceptions import (
 )
 from custom_components.sonos_upnp.upnp.values import (
     RECURRENCE_PATTERN,
+    Verbatim,
     from_wire,
     to_wire,
 )
@@ -180,6 +181,39 @@ def test_recurrence_refuses_the_rest(value: str) -> None:
     assert RECURRENCE is not None
     with pytest.raises(UpnpArgumentError, match="ON_ followed by distinct weekday"):
         to_wire(RECURRENCE, value)
+
+
+@pytest.mark.parametrize(
+    ("argument", "text"),
+    [
+        (RECURRENCE, "ON_113"),
+        (RECURRENCE, "FORTNIGHTLY"),
+        (
+            get_service("AlarmClock").action("UpdateAlarm").input("PlayMode"),
+            "REPEAT_ONE",
+        ),
+        (VOLUME, "020"),
+        (VOLUME, "loud"),
+        (MUTE, "yes"),
+    ],
+)
+def test_verbatim_text_passes_unchecked(argument: Argument | None, text: str) -> None:
+    assert argument is not None
+    # As plain text it is refused or rewritten ("020" -> "20").
+    try:
+        plain: str | None = to_wire(argument, text)
+    except UpnpArgumentError:
+        plain = None
+    assert plain != text
+    sent = to_wire(argument, Verbatim(text))
+    assert sent == text
+    assert type(sent) is str
+
+
+def test_verbatim_text_cannot_carry_what_xml_cannot() -> None:
+    assert URI is not None
+    with pytest.raises(UpnpArgumentError, match="CurrentURI"):
+        to_wire(URI, Verbatim("a\x00b"))
 
 
 def test_recurrence_pattern_is_only_for_recurrence() -> None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final, NamedTuple, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple, Protocol, TypeIs
 
 from .catalog import error_label, get_service
 from .exceptions import (
@@ -26,7 +27,7 @@ from .exceptions import (
     UpnpResponseError,
 )
 from .safe_xml import local_name, parse_xml
-from .values import RECURRENCE_PATTERN
+from .values import RECURRENCE_PATTERN, Verbatim
 
 SERVICE: Final = "AlarmClock"
 ALARM_NOT_FOUND: Final = 800
@@ -66,21 +67,40 @@ class SoapCaller(Protocol):
         """Invoke service.action on host:port and return its typed outputs."""
 
 
+_NO_ATTRIBUTES: Final[Mapping[str, str]] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Alarm:
-    """One alarm of the household as ListAlarms reports it."""
+    """One alarm of the household as ListAlarms reports it.
+
+    Fields another client may have written in a form we cannot interpret are
+    None then (duration is also None for "no duration", an empty Duration);
+    `raw` holds every attribute exactly as the speaker sent it, so the value
+    can be shown and re-sent as it is. Recurrence and play mode are kept as
+    sent, known to us or not.
+    """
 
     alarm_id: int
     start_time: dt.time
-    duration: dt.timedelta
+    duration: dt.timedelta | None
     recurrence: str
-    enabled: bool
+    enabled: bool | None
     room_uuid: str
     program_uri: str
     program_metadata: str
     play_mode: str
-    volume: int
-    include_linked_zones: bool
+    volume: int | None
+    include_linked_zones: bool | None
+    raw: Mapping[str, str] = field(default=_NO_ATTRIBUTES, hash=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableAlarm:
+    """An `<Alarm>` of the list that cannot be read at all, and why."""
+
+    attributes: Mapping[str, str] = field(hash=False)
+    reason: str
 
 
 class AlarmListVersion(NamedTuple):
@@ -92,16 +112,28 @@ class AlarmListVersion(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class AlarmList:
-    """Every alarm of the household and the version of the list."""
+    """Every alarm of the household and the version of the list.
+
+    `unreadable` are the alarms left out of `alarms` because they cannot be
+    read at all; `duplicates` are later alarms with an ID an earlier one of
+    the list already has (the first one is in `alarms`).
+    """
 
     version: str
     alarms: tuple[Alarm, ...]
+    unreadable: tuple[UnreadableAlarm, ...] = ()
+    duplicates: tuple[Alarm, ...] = ()
 
     def get(self, alarm_id: int) -> Alarm | None:
         """Return the alarm with that ID, if the list has it."""
         return next(
             (alarm for alarm in self.alarms if alarm.alarm_id == alarm_id), None
         )
+
+    @property
+    def duplicate_ids(self) -> tuple[int, ...]:
+        """The IDs that more than one alarm of the list has, in ascending order."""
+        return tuple(sorted({alarm.alarm_id for alarm in self.duplicates}))
 
     @property
     def parsed_version(self) -> AlarmListVersion | None:
@@ -117,15 +149,13 @@ def parse_alarm_list_version(version: str) -> AlarmListVersion | None:
     return AlarmListVersion(match[1], int(match[2]))
 
 
-def validate_recurrence(value: str) -> str:
+def validate_recurrence(value: object) -> str:
     """Return value if Sonos accepts it as a recurrence, else raise.
 
     DAILY, ONCE, WEEKDAYS, WEEKENDS or ON_ followed by 1 to 7 distinct days
     0-6 (0 is Sunday), e.g. ON_135.
     """
-    if not isinstance(value, str) or not (
-        value in _NAMED_RECURRENCES or RECURRENCE_PATTERN.fullmatch(value)
-    ):
+    if not _is_recurrence(value):
         raise UpnpArgumentError(f"invalid alarm recurrence {value!r}")
     return value
 
@@ -142,74 +172,134 @@ def recurrence_days(recurrence: str) -> frozenset[int] | None:
 # --- parsing ------------------------------------------------------------------------
 
 
-def parse_alarm_list(alarm_list_xml: str | bytes, version: str) -> AlarmList:
-    """Parse ListAlarms' CurrentAlarmList; raise UpnpResponseError if malformed.
+# ListAlarms attribute of each AlarmSettings field.
+ATTRIBUTES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "start_time": "StartTime",
+        "duration": "Duration",
+        "recurrence": "Recurrence",
+        "enabled": "Enabled",
+        "room_uuid": "RoomUUID",
+        "program_uri": "ProgramURI",
+        "program_metadata": "ProgramMetaData",
+        "play_mode": "PlayMode",
+        "volume": "Volume",
+        "include_linked_zones": "IncludeLinkedZones",
+    }
+)
+# Old firmware leaves these out; a speaker reads their absence as these values.
+_ATTRIBUTE_DEFAULTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"ProgramMetaData": "", "IncludeLinkedZones": "0"}
+)
+# ListAlarms says StartTime where CreateAlarm and UpdateAlarm say StartLocalTime.
+_ARGUMENT_NAMES: Final[Mapping[str, str]] = MappingProxyType(
+    {"StartTime": "StartLocalTime"}
+)
 
-    Unknown attributes are ignored. ProgramMetaData and IncludeLinkedZones may
-    be absent (old firmware); every other attribute is required. Recurrences
-    are kept as sent, even ones this module does not know.
+
+# Characters of an odd value a reason quotes; the attributes hold it whole.
+_MAX_SHOWN: Final = 40
+
+
+class _UnreadableError(Exception):
+    """Why an <Alarm> element cannot be read at all."""
+
+
+def parse_alarm_list(alarm_list_xml: str | bytes, version: str) -> AlarmList:
+    """Parse ListAlarms' CurrentAlarmList, one alarm at a time.
+
+    Only a document that is not an `<Alarms>` list raises UpnpResponseError.
+    An alarm without a numeric ID, a readable StartTime or an attribute
+    UpdateAlarm needs goes to `unreadable`; a later alarm with an ID already
+    seen goes to `duplicates`. Values that cannot be interpreted are kept
+    verbatim (see Alarm); unknown attributes are kept in `raw` and ignored.
     """
     root = parse_xml(alarm_list_xml)
     if local_name(root.tag) != "Alarms":
         raise UpnpResponseError(f"alarm list root is <{local_name(root.tag)}>")
-    alarms = tuple(
-        _parse_alarm(element.attrib)
-        for element in root
-        if local_name(element.tag) == "Alarm"
+    alarms: dict[int, Alarm] = {}
+    unreadable: list[UnreadableAlarm] = []
+    duplicates: list[Alarm] = []
+    for element in root:
+        if local_name(element.tag) != "Alarm":
+            continue
+        attributes = MappingProxyType(dict(element.attrib))
+        try:
+            alarm = _parse_alarm(attributes)
+        except _UnreadableError as err:
+            unreadable.append(UnreadableAlarm(attributes, str(err)))
+            continue
+        if alarm.alarm_id in alarms:
+            duplicates.append(alarm)
+        else:
+            alarms[alarm.alarm_id] = alarm
+    return AlarmList(
+        version=version,
+        alarms=tuple(alarms.values()),
+        unreadable=tuple(unreadable),
+        duplicates=tuple(duplicates),
     )
-    return AlarmList(version=version, alarms=alarms)
 
 
 def _parse_alarm(attributes: Mapping[str, str]) -> Alarm:
     """Build one alarm from the attributes of an <Alarm> element."""
 
     def required(name: str) -> str:
-        if (value := attributes.get(name)) is None:
-            raise UpnpResponseError(f"alarm without {name}: {dict(attributes)!r}")
+        value = attributes.get(name, _ATTRIBUTE_DEFAULTS.get(name))
+        if value is None:
+            raise _UnreadableError(f"no {name}")
         return value
 
-    alarm_id = _parse_number(required("ID"), "ID")
-    start_time = _parse_clock(required("StartTime"), "StartTime")
+    alarm_id = _parse_number(required("ID"))
+    if alarm_id is None:
+        raise _UnreadableError(f"ID {attributes['ID'][:_MAX_SHOWN]!r} is not a number")
+    start_time = _parse_clock(required("StartTime"))
+    if start_time is None:
+        raise _UnreadableError(
+            f"StartTime {attributes['StartTime'][:_MAX_SHOWN]!r} is not HH:MM:SS"
+        )
+    duration = _parse_clock(required("Duration"))
     return Alarm(
         alarm_id=alarm_id,
         start_time=dt.time(*start_time),
-        duration=dt.timedelta(
-            hours=(duration := _parse_clock(required("Duration"), "Duration"))[0],
-            minutes=duration[1],
-            seconds=duration[2],
-        ),
+        duration=None
+        if duration is None
+        else dt.timedelta(hours=duration[0], minutes=duration[1], seconds=duration[2]),
         recurrence=required("Recurrence"),
-        enabled=_parse_flag(required("Enabled"), "Enabled"),
+        enabled=_parse_flag(required("Enabled")),
         room_uuid=required("RoomUUID"),
         program_uri=required("ProgramURI"),
-        program_metadata=attributes.get("ProgramMetaData", ""),
+        program_metadata=required("ProgramMetaData"),
         play_mode=required("PlayMode"),
-        volume=_parse_number(required("Volume"), "Volume"),
-        include_linked_zones=_parse_flag(
-            attributes.get("IncludeLinkedZones", "0"), "IncludeLinkedZones"
-        ),
+        volume=_parse_number(required("Volume")),
+        include_linked_zones=_parse_flag(required("IncludeLinkedZones")),
+        raw=attributes
+        if isinstance(attributes, MappingProxyType)
+        else MappingProxyType(dict(attributes)),
     )
 
 
-def _parse_number(value: str, name: str) -> int:
-    if not value.strip().isascii() or not value.strip().isdigit():
-        raise UpnpResponseError(f"alarm {name} {value!r} is not a number")
-    return int(value)
+def _parse_number(value: str) -> int | None:
+    text = value.strip()
+    # Bounded: int() refuses very long digit strings.
+    if not text.isascii() or not text.isdigit() or len(text) > 10:  # noqa: PLR2004
+        return None
+    return int(text)
 
 
-def _parse_flag(value: str, name: str) -> bool:
+def _parse_flag(value: str) -> bool | None:
     flag = value.strip().lower()
     if flag in _TRUE:
         return True
     if flag in _FALSE:
         return False
-    raise UpnpResponseError(f"alarm {name} {value!r} is not a boolean")
+    return None
 
 
-def _parse_clock(value: str, name: str) -> tuple[int, int, int]:
+def _parse_clock(value: str) -> tuple[int, int, int] | None:
     match = _CLOCK.fullmatch(value.strip())
     if match is None or int(match[1]) > 23:  # noqa: PLR2004 - hours of a day
-        raise UpnpResponseError(f"alarm {name} {value!r} is not HH:MM:SS")
+        return None
     return int(match[1]), int(match[2]), int(match[3])
 
 
@@ -274,6 +364,62 @@ def _allowed_play_modes() -> frozenset[str]:
 PLAY_MODES: Final = _allowed_play_modes()
 
 
+def _is_local_time(value: object) -> bool:
+    return isinstance(value, dt.time) and value.tzinfo is None
+
+
+def _is_duration(value: object) -> bool:
+    return isinstance(value, dt.timedelta) and dt.timedelta(0) <= value < _DAY
+
+
+def _is_recurrence(value: object) -> TypeIs[str]:
+    return isinstance(value, str) and (
+        value in _NAMED_RECURRENCES or RECURRENCE_PATTERN.fullmatch(value) is not None
+    )
+
+
+def _is_volume(value: object) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value <= MAX_VOLUME
+    )
+
+
+# Each field of AlarmSettings: what a speaker takes, and what to say otherwise.
+_SETTING_CHECKS: Final[Mapping[str, tuple[Callable[[object], bool], str]]] = {
+    "start_time": (_is_local_time, "is no local time"),
+    "duration": (_is_duration, "is not 0 to 24 hours"),
+    "recurrence": (
+        _is_recurrence,
+        "is not DAILY, ONCE, WEEKDAYS, WEEKENDS or ON_ with distinct days 0-6",
+    ),
+    "enabled": (lambda value: isinstance(value, bool), "is not a boolean"),
+    "room_uuid": (
+        lambda value: isinstance(value, str) and bool(value),
+        "is not a room UUID",
+    ),
+    "program_uri": (lambda value: isinstance(value, str), "is not a string"),
+    "program_metadata": (lambda value: isinstance(value, str), "is not a string"),
+    "play_mode": (
+        lambda value: value in PLAY_MODES,
+        f"is not one of {sorted(PLAY_MODES)}",
+    ),
+    "volume": (_is_volume, f"is not 0 to {MAX_VOLUME}"),
+    "include_linked_zones": (
+        lambda value: isinstance(value, bool),
+        "is not a boolean",
+    ),
+}
+
+
+def _check_setting(name: str, value: object) -> None:
+    """Refuse a value of one AlarmSettings field that a speaker would refuse."""
+    accepts, problem = _SETTING_CHECKS[name]
+    if not accepts(value):
+        raise UpnpArgumentError(f"{name} {value!r} {problem}")
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmSettings:
     """Everything CreateAlarm and UpdateAlarm send, validated on construction."""
@@ -291,39 +437,8 @@ class AlarmSettings:
 
     def __post_init__(self) -> None:
         """Refuse anything a speaker would refuse, before it is sent."""
-        if not isinstance(self.start_time, dt.time) or self.start_time.tzinfo:
-            raise UpnpArgumentError(f"start_time {self.start_time!r} is no local time")
-        if not isinstance(self.duration, dt.timedelta) or not (
-            dt.timedelta(0) <= self.duration < _DAY
-        ):
-            raise UpnpArgumentError(f"duration {self.duration!r} is not 0 to 24 hours")
-        validate_recurrence(self.recurrence)
-        for name in ("room_uuid", "program_uri", "program_metadata"):
-            if not isinstance(getattr(self, name), str):
-                raise UpnpArgumentError(f"{name} must be a string")
-        if not self.room_uuid:
-            raise UpnpArgumentError("room_uuid must not be empty")
-        if self.play_mode not in PLAY_MODES:
-            raise UpnpArgumentError(
-                f"play_mode {self.play_mode!r} is not one of {sorted(PLAY_MODES)}"
-            )
-        for name in ("enabled", "include_linked_zones"):
-            if not isinstance(getattr(self, name), bool):
-                raise UpnpArgumentError(f"{name} must be a boolean")
-        if (
-            not isinstance(self.volume, int)
-            or isinstance(self.volume, bool)
-            or not 0 <= self.volume <= MAX_VOLUME
-        ):
-            raise UpnpArgumentError(f"volume {self.volume!r} is not 0 to {MAX_VOLUME}")
-
-    @classmethod
-    def from_alarm(cls, alarm: Alarm) -> AlarmSettings:
-        """Return the settings an existing alarm was made with."""
-        fields = {
-            field.name: getattr(alarm, field.name) for field in dataclasses.fields(cls)
-        }
-        return cls(**fields)
+        for setting in dataclasses.fields(self):
+            _check_setting(setting.name, getattr(self, setting.name))
 
 
 SETTING_NAMES: Final = frozenset(
@@ -339,24 +454,56 @@ def format_clock(value: dt.time | dt.timedelta) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
+def _setting_argument(value: object) -> object:
+    """Return a checked setting as SoapCaller.call takes it."""
+    if isinstance(value, dt.time | dt.timedelta):
+        return format_clock(value)
+    return value
+
+
 def alarm_arguments(
     settings: AlarmSettings, alarm_id: int | None = None
 ) -> dict[str, object]:
     """Return the arguments of CreateAlarm, or of UpdateAlarm when given an ID."""
     arguments: dict[str, object] = {} if alarm_id is None else {"ID": alarm_id}
-    arguments.update(
-        StartLocalTime=format_clock(settings.start_time),
-        Duration=format_clock(settings.duration),
-        Recurrence=settings.recurrence,
-        Enabled=settings.enabled,
-        RoomUUID=settings.room_uuid,
-        ProgramURI=settings.program_uri,
-        ProgramMetaData=settings.program_metadata,
-        PlayMode=settings.play_mode,
-        Volume=settings.volume,
-        IncludeLinkedZones=settings.include_linked_zones,
-    )
+    for name, attribute in ATTRIBUTES.items():
+        arguments[_ARGUMENT_NAMES.get(attribute, attribute)] = _setting_argument(
+            getattr(settings, name)
+        )
     return arguments
+
+
+def patch_arguments(alarm: Alarm, changes: Mapping[str, object]) -> dict[str, object]:
+    """Return UpdateAlarm's arguments for changing only the given fields.
+
+    Only the changes are checked (UpnpArgumentError). Every other field goes
+    back exactly as the speaker listed it, as `Verbatim` text, even a value
+    we cannot interpret or one the SCPD does not list.
+    """
+    if unknown := sorted(set(changes) - SETTING_NAMES):
+        raise UpnpArgumentError(f"unknown alarm fields {unknown}")
+    arguments: dict[str, object] = {"ID": alarm.alarm_id}
+    for name, attribute in ATTRIBUTES.items():
+        argument = _ARGUMENT_NAMES.get(attribute, attribute)
+        if name in changes:
+            _check_setting(name, changes[name])
+            arguments[argument] = _setting_argument(changes[name])
+        else:
+            # Absent (old firmware, or an Alarm built in Python): the typed value.
+            sent = alarm.raw.get(attribute)
+            arguments[argument] = Verbatim(
+                _setting_text(getattr(alarm, name)) if sent is None else sent
+            )
+    return arguments
+
+
+def _setting_text(value: object) -> str:
+    """Return the wire text of a value (for alarms built without `raw`)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.time | dt.timedelta):
+        return format_clock(value)
+    return "" if value is None else str(value)
 
 
 # --- operations -------------------------------------------------------------------
@@ -390,10 +537,10 @@ async def update_alarm(
 ) -> Alarm:
     """Change only the given fields of an alarm and return the updated alarm.
 
-    The other fields, ProgramURI and ProgramMetaData among them, are sent back
-    exactly as ListAlarms reported them. Unknown field names or bad values raise
-    UpnpArgumentError before anything is sent; AlarmNotFoundError when the
-    household has no such alarm.
+    Every other field goes back exactly as ListAlarms reported it, byte for
+    byte, and is not checked again (see patch_arguments). Unknown field names
+    or bad values raise UpnpArgumentError before anything is sent;
+    AlarmNotFoundError when the household has no such alarm.
     """
     if unknown := sorted(set(changes) - SETTING_NAMES):
         raise UpnpArgumentError(f"unknown alarm fields {unknown}")
@@ -406,15 +553,13 @@ async def update_alarm(
             SERVICE,
             "UpdateAlarm",
         )
-    # Typed as Any on purpose: AlarmSettings checks every value at run time.
-    checked_later: dict[str, Any] = dict(changes)
-    settings = dataclasses.replace(AlarmSettings.from_alarm(current), **checked_later)
-    await caller.call(
-        host, port, SERVICE, "UpdateAlarm", alarm_arguments(settings, alarm_id)
-    )
-    return Alarm(
-        alarm_id=alarm_id, **{name: getattr(settings, name) for name in SETTING_NAMES}
-    )
+    arguments = patch_arguments(current, changes)
+    await caller.call(host, port, SERVICE, "UpdateAlarm", arguments)
+    sent = {
+        attribute: _setting_text(arguments[_ARGUMENT_NAMES.get(attribute, attribute)])
+        for attribute in ATTRIBUTES.values()
+    }
+    return _parse_alarm({**current.raw, **sent, "ID": str(alarm_id)})
 
 
 async def delete_alarm(caller: SoapCaller, host: str, port: int, alarm_id: int) -> None:

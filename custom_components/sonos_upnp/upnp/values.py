@@ -14,7 +14,7 @@ from .catalog import INTEGER_RANGES
 from .catalog_types import Argument
 from .exceptions import UpnpArgumentError, UpnpResponseError
 
-__all__ = ["RECURRENCE_PATTERN", "from_wire", "to_wire"]
+__all__ = ["RECURRENCE_PATTERN", "Verbatim", "from_wire", "to_wire"]
 
 # Real speakers use "ON_" plus distinct weekdays (0 = Sunday) beyond the SCPD's
 # list, e.g. ON_1245. Use with fullmatch.
@@ -32,6 +32,18 @@ _MAX_REPR: Final = 80
 _NOT_XML_CHAR: Final = re.compile(
     "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+
+
+class Verbatim(str):
+    """Text a speaker sent that goes back to it unchanged.
+
+    `to_wire` passes it through as it is, without the catalog's type and
+    allowed-value checks: a value another client wrote and the speaker stored
+    is re-sent byte for byte, even where the SCPD would not list it. Only for
+    values read from a speaker, never for user input.
+    """
+
+    __slots__ = ()
 
 
 def _where(argument: Argument, service: str, action: str) -> str:
@@ -118,6 +130,11 @@ def to_wire(
 
     service and action only make the error message more precise.
     """
+    if isinstance(value, Verbatim):
+        # XML cannot carry these at all, so even a verbatim value is refused.
+        if _NOT_XML_CHAR.search(value):
+            _refuse(argument, value, service, action)
+        return str(value)
     if argument.data_type in INTEGER_RANGES:
         return _integer_out(argument, value, service, action)
     if argument.data_type == "boolean":
