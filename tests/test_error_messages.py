@@ -5,11 +5,12 @@ import threading
 
 import pytest
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT
+from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT, CONF_UDN, DOMAIN
 from custom_components.sonos_upnp.errors import user_facing_error
 from custom_components.sonos_upnp.upnp.exceptions import UpnpError
 from tests.common import device_id_of, run_action
@@ -38,9 +39,9 @@ async def test_an_unresolvable_speaker_name_retries_setup(
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     entry = MockConfigEntry(
-        domain="sonos_upnp",
+        domain=DOMAIN,
         unique_id="Sonos_nowhere",
-        data={"host": "kitchen.invalid", "port": 1400, "udn": "RINCON_1"},
+        data={CONF_HOST: "kitchen.invalid", CONF_PORT: 1400, CONF_UDN: "RINCON_1"},
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
