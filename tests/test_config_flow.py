@@ -2,6 +2,7 @@
 
 import socket
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
@@ -10,6 +11,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.ssdp import ATTR_UPNP_UDN, SsdpServiceInfo
+from homeassistant.helpers.translation import async_get_translations
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sonos_upnp.const import (
@@ -51,6 +53,66 @@ async def stranger(socket_enabled: None) -> AsyncGenerator[int]:
         yield runner.addresses[0][1]
     finally:
         await runner.cleanup()
+
+
+NOT_SONOS_ANSWERS = {
+    "404": web.Response(status=404, text="Not Found"),
+    "html": web.Response(
+        text="<!DOCTYPE html><html><body>Router login</body></html>",
+        content_type="text/html",
+    ),
+    "html_without_doctype": web.Response(
+        text="<html><body><p>Printer status</p></body></html>",
+        content_type="text/html",
+    ),
+    "other_xml": web.Response(
+        text='<?xml version="1.0"?><feed><title>News</title></feed>',
+        content_type="application/xml",
+    ),
+}
+
+
+@dataclass
+class WebServer:
+    """A web site on loopback that is no UPnP device."""
+
+    port: int = 0
+    answer: str = "404"  # a key of NOT_SONOS_ANSWERS
+
+
+@pytest.fixture
+async def web_server(socket_enabled: None) -> AsyncGenerator[WebServer]:
+    """Serve NOT_SONOS_ANSWERS[server.answer] at every path."""
+    server = WebServer()
+
+    async def answer(_request: web.Request) -> web.Response:
+        template = NOT_SONOS_ANSWERS[server.answer]
+        return web.Response(
+            status=template.status,
+            body=template.body,
+            content_type=template.content_type,
+        )
+
+    app = web.Application()
+    app.router.add_get("/{path:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server.port = runner.addresses[0][1]
+    try:
+        yield server
+    finally:
+        await runner.cleanup()
+
+
+async def flow_text(hass: HomeAssistant, category: str, key: str) -> str:
+    """Return the English text the frontend shows for a flow string key.
+
+    key is e.g. "abort.reconfigure_successful" or "error.not_sonos".
+    """
+    strings = await async_get_translations(hass, "en", category, {DOMAIN})
+    return strings[f"component.{DOMAIN}.{category}.{key}"]
 
 
 @pytest.fixture
@@ -260,6 +322,12 @@ async def test_reconfigure_moves_to_another_speaker(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
+    # Our text, not Home Assistant's generic one: the frontend looks the
+    # reason up in translation_domain when the result names one.
+    assert result.get("translation_domain", DOMAIN) == DOMAIN
+    assert await flow_text(hass, "config", "abort.reconfigure_successful") == (
+        "The household now uses the new speaker address."
+    )
     assert entry.data == {
         CONF_HOST: player.host,
         CONF_PORT: player.port,
@@ -309,3 +377,158 @@ async def test_options_are_stored_and_reload_the_entry(
     coordinator = entry.runtime_data.coordinator
     assert coordinator.poll_interval.total_seconds() == 30
     assert CONF_ADVERTISE_PORT not in entry.options
+
+
+@pytest.mark.parametrize("answer", list(NOT_SONOS_ANSWERS))
+async def test_a_web_server_is_not_sonos_in_every_step(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    web_server: WebServer,
+    answer: str,
+) -> None:
+    web_server.answer = answer
+    address = {CONF_HOST: "127.0.0.1", CONF_PORT: web_server.port}
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], address)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_sonos"}
+    assert await flow_text(hass, "config", "error.not_sonos") == (
+        "The device at that address is not a Sonos speaker."
+    )
+
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], address)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "not_sonos"}
+
+    info = SsdpServiceInfo(
+        ssdp_usn=f"uuid:RINCON_000E58000001::{ZONE_PLAYER_ST}",
+        ssdp_st=ZONE_PLAYER_ST,
+        ssdp_location=f"http://127.0.0.1:{web_server.port}/xml/device_description.xml",
+        upnp={},
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_SSDP}, data=info
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_sonos"
+
+
+async def test_user_step_asks_again_for_a_host_that_is_no_address(
+    hass: HomeAssistant,
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "http://sonos/", CONF_PORT: 1400}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HOST: "invalid_host"}
+    assert "http://" in await flow_text(hass, "config", "error.invalid_host")
+
+
+async def test_user_step_coexists_with_an_open_discovery(
+    hass: HomeAssistant, household: Household
+) -> None:
+    discovered = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_SSDP}, data=ssdp_info(household)
+    )
+    assert discovered["type"] is FlowResultType.FORM
+    assert discovered["step_id"] == "confirm"
+
+    player = household.players[1]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: player.host, CONF_PORT: player.port}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == household.household_id
+    # The household is set up: its discovery no longer waits for a confirmation.
+    assert hass.config_entries.flow.async_progress() == []
+    await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+async def test_options_refuse_a_callback_port_in_use(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    entry = init_integration
+    with socket.socket() as other_program:
+        other_program.bind(("127.0.0.1", 0))
+        other_program.listen()
+        taken = other_program.getsockname()[1]
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_ADVERTISE_PORT: taken, CONF_POLL_INTERVAL: 30}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ADVERTISE_PORT: "port_unavailable"}
+    text = await flow_text(hass, "options", "error.port_unavailable")
+    assert text.format(**result["description_placeholders"]) == (
+        f"Home Assistant cannot listen for speaker events on port {taken}: "
+        "address already in use. Choose another port, or leave the field empty "
+        "to use a free one."
+    )
+    assert entry.options == {}
+    assert entry.state is ConfigEntryState.LOADED
+
+    # The port is free again: the same form accepts it.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ADVERTISE_PORT: taken, CONF_POLL_INTERVAL: 30}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.listener.port == taken
+
+
+async def test_options_accept_the_port_the_entry_listens_on(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    entry = init_integration
+    own_port = entry.runtime_data.listener.port
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ADVERTISE_PORT: own_port, CONF_POLL_INTERVAL: 45}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_ADVERTISE_PORT: own_port, CONF_POLL_INTERVAL: 45}
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.listener.port == own_port
+
+
+async def test_options_name_a_speaker_that_cannot_be_found(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        if host == "kitchen.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="Sonos_unreachable",
+        data={CONF_HOST: "kitchen.invalid", CONF_PORT: 1400, CONF_UDN: "RINCON_1"},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ADVERTISE_PORT: 40000, CONF_POLL_INTERVAL: 30}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ADVERTISE_PORT: "no_route_to_speaker"}
+    text = await flow_text(hass, "options", "error.no_route_to_speaker")
+    assert text.format(**result["description_placeholders"]).endswith(
+        ": cannot resolve kitchen.invalid: name or service not known"
+    )
+    assert entry.options == {}

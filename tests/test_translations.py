@@ -52,9 +52,12 @@ def test_config_flow_errors_and_aborts_have_messages() -> None:
     assert reasons
     for reason in reasons:
         assert reason in STRINGS["config"]["abort"], reason
-    for error in ("cannot_connect", "not_sonos"):
+    for error in ("cannot_connect", "not_sonos", "invalid_host"):
         assert f'"{error}"' in source
         assert error in STRINGS["config"]["error"]
+    for error in ("port_unavailable", "no_route_to_speaker"):
+        assert f'"{error}"' in source
+        assert error in STRINGS["options"]["error"]
 
 
 def test_every_action_field_has_a_name_and_description() -> None:

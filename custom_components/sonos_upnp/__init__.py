@@ -24,7 +24,7 @@ from .services import async_setup_services
 from .upnp.client import SonosUpnpClient
 from .upnp.exceptions import UpnpConnectionError
 from .upnp.listener import EventListener
-from .upnp.netutil import local_address_for
+from .upnp.netutil import async_local_address_for
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
@@ -42,9 +42,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) ->
     """Listen for events, read the household, subscribe, add entities."""
     client = SonosUpnpClient(async_get_clientsession(hass))
     # Listen only on the interface that faces the household.
+    try:
+        local_address = await async_local_address_for(entry.data[CONF_HOST])
+    except UpnpConnectionError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="no_route_to_speaker",
+            translation_placeholders={"error": str(err)},
+        ) from err
     listener = EventListener(
-        host=local_address_for(entry.data[CONF_HOST]),
-        port=entry.options.get(CONF_ADVERTISE_PORT, 0),
+        host=local_address, port=entry.options.get(CONF_ADVERTISE_PORT, 0)
     )
     try:
         await listener.start()

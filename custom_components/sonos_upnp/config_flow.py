@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import probatio
 from homeassistant.config_entries import (
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -31,11 +32,13 @@ from .const import (
     MIN_POLL_INTERVAL,
 )
 from .upnp.client import SonosUpnpClient
+from .upnp.error_text import describe_os_error
 from .upnp.exceptions import (
-    NotASonosDeviceError,
+    UpnpArgumentError,
     UpnpClientError,
     UpnpConnectionError,
 )
+from .upnp.netutil import async_local_address_for, check_port_bindable
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +88,13 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         host, port = user_input[CONF_HOST].strip(), user_input[CONF_PORT]
         try:
             return await self._async_read_speaker(host, port)
-        except NotASonosDeviceError:
-            errors["base"] = "not_sonos"
-        except UpnpConnectionError:
+        except UpnpArgumentError:
+            errors[CONF_HOST] = "invalid_host"
+        except UpnpConnectionError as err:
+            LOGGER.debug("Speaker at %s:%s not reached: %s", host, port, err)
             errors["base"] = "cannot_connect"
         except UpnpClientError as err:
+            # Something answered, but not as a Sonos speaker does.
             LOGGER.debug("Speaker at %s:%s answered oddly: %s", host, port, err)
             errors["base"] = "not_sonos"
         return None
@@ -102,7 +107,11 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             speaker = await self._async_try_speaker(user_input, errors)
             if speaker is not None:
-                await self.async_set_unique_id(speaker.household_id)
+                # An open discovery flow of this household must not block the
+                # user; creating the entry aborts that flow.
+                await self.async_set_unique_id(
+                    speaker.household_id, raise_on_progress=False
+                )
                 self._abort_if_unique_id_configured()
                 return self._async_create(speaker)
         return self.async_show_form(
@@ -125,10 +134,10 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         host, port = location.hostname, location.port or DEFAULT_PORT
         try:
             speaker = await self._async_read_speaker(host, port)
-        except NotASonosDeviceError:
-            return self.async_abort(reason="not_sonos")
-        except UpnpClientError:
+        except UpnpConnectionError:
             return self.async_abort(reason="cannot_connect")
+        except UpnpClientError:
+            return self.async_abort(reason="not_sonos")
         await self.async_set_unique_id(speaker.household_id)
         self._abort_if_same_speaker_moved(speaker)
         self._abort_if_unique_id_configured()
@@ -178,6 +187,8 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
             if speaker is not None:
                 await self.async_set_unique_id(speaker.household_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_household")
+                # Without an explicit reason Home Assistant shows its own
+                # generic text instead of ours.
                 return self.async_update_reload_and_abort(
                     entry,
                     data_updates={
@@ -185,6 +196,7 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_PORT: speaker.port,
                         CONF_UDN: speaker.udn,
                     },
+                    reason="reconfigure_successful",
                 )
         return self.async_show_form(
             step_id="reconfigure",
@@ -212,8 +224,15 @@ class SonosUpnpOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and store the options."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            port = user_input.get(CONF_ADVERTISE_PORT)
+            problem = await self._async_port_problem(port) if port else None
+            if problem is None:
+                return self.async_create_entry(data=user_input)
+            errors[CONF_ADVERTISE_PORT] = problem[0]
+            placeholders = {"port": str(port), "error": problem[1]}
         schema = probatio.Schema(
             {
                 probatio.Optional(CONF_ADVERTISE_HOST): cv.string,
@@ -231,9 +250,34 @@ class SonosUpnpOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                schema, dict(self.config_entry.options)
+                schema, user_input or dict(self.config_entry.options)
             ),
+            errors=errors,
+            description_placeholders=placeholders,
         )
+
+    async def _async_port_problem(self, port: int) -> tuple[str, str] | None:
+        """Return why the listener could not bind port, as (error key, reason).
+
+        The listener binds the address that faces the entry's speaker; the
+        port the entry's own running listener holds is fine.
+        """
+        entry = self.config_entry
+        if (
+            entry.state is ConfigEntryState.LOADED
+            and entry.runtime_data.listener.started
+            and entry.runtime_data.listener.port == port
+        ):
+            return None
+        try:
+            address = await async_local_address_for(entry.data[CONF_HOST])
+        except UpnpConnectionError as err:
+            return "no_route_to_speaker", str(err)
+        try:
+            await self.hass.async_add_executor_job(check_port_bindable, address, port)
+        except OSError as err:
+            return "port_unavailable", describe_os_error(err)
+        return None
 
 
 def _speaker_schema() -> probatio.Schema:

@@ -42,7 +42,8 @@ def user_facing_error(err: UpnpClientError) -> HomeAssistantError:
             translation_key="speaker_error",
             translation_placeholders={
                 "code": str(err.code),
-                "label": err.label or "",
+                # Sonos sends only the code; the label is the catalog's, if any.
+                "label": f" ({err.label})" if err.label else "",
                 "action": f"{err.service}.{err.action}",
             },
         )

@@ -355,7 +355,8 @@ async def test_slow_speaker_times_out(
 
     fake_speaker.handler = handler
     with pytest.raises(
-        UpnpConnectionError, match=r"GetVolume on 127\.0\.0\.1:\d+ timed out"
+        UpnpConnectionError,
+        match=r"GetVolume on 127\.0\.0\.1:\d+ timed out after 0\.2 s$",
     ):
         await _get_volume(client, fake_speaker)
     assert entered.is_set()
@@ -376,9 +377,13 @@ async def test_broken_connection_is_a_connection_error(
         return response
 
     fake_speaker.handler = handler
-    with pytest.raises(UpnpConnectionError, match="failed"):
+    with pytest.raises(UpnpConnectionError) as err:
         await _get_volume(client, fake_speaker)
-    with pytest.raises(UpnpConnectionError, match="failed"):
+    assert str(err.value) == (
+        f"RenderingControl.GetVolume on 127.0.0.1:{fake_speaker.port} failed: "
+        "the answer broke off before it was complete"
+    )
+    with pytest.raises(UpnpConnectionError, match="failed: the answer broke off"):
         await client.fetch(fake_speaker.host, fake_speaker.port, "/xml/x.xml")
 
 
@@ -392,12 +397,16 @@ async def test_refused_connection_is_a_connection_error(
     client: SonosUpnpClient,
 ) -> None:
     port = _closed_port()
-    with pytest.raises(UpnpConnectionError, match=f"127.0.0.1:{port}"):
+    readable = f"cannot connect to 127.0.0.1:{port}: connection refused"
+    with pytest.raises(UpnpConnectionError) as err:
         await client.call(
             "127.0.0.1", port, "RenderingControl", "GetVolume", {"Channel": "Master"}
         )
-    with pytest.raises(UpnpConnectionError, match=f"127.0.0.1:{port}"):
+    # Words, not aiohttp's repr of a ConnectionKey.
+    assert str(err.value) == readable
+    with pytest.raises(UpnpConnectionError) as err:
         await client.device_description("127.0.0.1", port)
+    assert str(err.value) == readable
 
 
 async def test_refused_arguments_send_nothing(
@@ -451,6 +460,35 @@ async def test_device_description_of_a_stranger(
     fake_speaker.handler = handler
     with pytest.raises(NotASonosDeviceError):
         await client.device_description(fake_speaker.host, fake_speaker.port)
+
+
+@pytest.mark.parametrize("status", [404, 403, 401, 302, 204])
+async def test_a_web_server_without_a_description_is_not_sonos(
+    fake_speaker: FakeSpeaker, client: SonosUpnpClient, status: int
+) -> None:
+    async def handler(request: web.Request, body: bytes) -> web.StreamResponse:
+        headers = {"Location": "http://127.0.0.1:1/login"} if status == 302 else {}
+        return web.Response(status=status, headers=headers, text="Not here")
+
+    fake_speaker.handler = handler
+    with pytest.raises(NotASonosDeviceError) as err:
+        await client.device_description(fake_speaker.host, fake_speaker.port)
+    assert str(err.value) == (
+        f"127.0.0.1:{fake_speaker.port} answered HTTP {status} instead of a Sonos "
+        "device description"
+    )
+
+
+async def test_a_failing_server_is_a_connection_error(
+    fake_speaker: FakeSpeaker, client: SonosUpnpClient
+) -> None:
+    async def handler(request: web.Request, body: bytes) -> web.StreamResponse:
+        return web.Response(status=503)
+
+    fake_speaker.handler = handler
+    with pytest.raises(UpnpConnectionError, match="answered HTTP 503") as err:
+        await client.device_description(fake_speaker.host, fake_speaker.port)
+    assert not isinstance(err.value, NotASonosDeviceError)
 
 
 async def test_household_id(fake_speaker: FakeSpeaker, client: SonosUpnpClient) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,10 +22,6 @@ from custom_components.sonos_upnp.upnp.exceptions import (
     UpnpConnectionError,
 )
 from custom_components.sonos_upnp.upnp.listener import EventListener
-from custom_components.sonos_upnp.upnp.netutil import (
-    callback_url,
-    local_address_for,
-)
 from custom_components.sonos_upnp.upnp.subscriptions import (
     Subscription,
     SubscriptionHealth,
@@ -763,100 +758,6 @@ async def test_manager_does_not_hide_bugs(
     manager.add(subscription)
     with pytest.raises(RuntimeError, match="bug"):
         await manager.start_all()
-
-
-# --- netutil ------------------------------------------------------------------
-
-
-def test_local_address_for_loopback(socket_enabled: None) -> None:
-    assert local_address_for(LOCALHOST) == LOCALHOST
-
-
-class FakeUdpSocket:
-    """Stands in for a UDP socket: records the route asked for."""
-
-    local = "fe80::1234%eth0"
-    fail = False
-    connected: ClassVar[list[tuple[Any, ...]]] = []
-
-    def __init__(self, family: int, kind: int) -> None:
-        self.family = family
-        assert kind == socket.SOCK_DGRAM
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-    def connect(self, address: tuple[Any, ...]) -> None:
-        if self.fail:
-            raise OSError("Network is unreachable")
-        FakeUdpSocket.connected.append((self.family, *address))
-
-    def getsockname(self) -> tuple[Any, ...]:
-        return (self.local, 0, 0, 0)
-
-
-@pytest.fixture
-def fake_udp(monkeypatch: pytest.MonkeyPatch) -> type[FakeUdpSocket]:
-    FakeUdpSocket.connected = []
-    FakeUdpSocket.fail = False
-    monkeypatch.setattr(socket, "socket", FakeUdpSocket)
-    return FakeUdpSocket
-
-
-def test_local_address_for_ipv6(fake_udp: type[FakeUdpSocket]) -> None:
-    assert local_address_for("fe80::aa%eth0") == "fe80::1234%eth0"
-    assert fake_udp.connected == [(socket.AF_INET6, "fe80::aa%eth0", 1400)]
-
-
-def test_local_address_for_a_name(
-    fake_udp: type[FakeUdpSocket], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def getaddrinfo(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
-        assert (host, port) == ("sonos-kitchen.local", 1400)
-        return [(socket.AF_INET6, socket.SOCK_DGRAM, 0, "", ("2001:db8::5", port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    fake_udp.local = "2001:db8::1"
-    assert local_address_for("sonos-kitchen.local") == "2001:db8::1"
-    assert fake_udp.connected[0][0] == socket.AF_INET6
-
-
-def test_unresolvable_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    def getaddrinfo(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
-        raise socket.gaierror(-2, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    with pytest.raises(UpnpConnectionError, match="cannot resolve"):
-        local_address_for("nowhere.invalid")
-
-
-def test_no_route(fake_udp: type[FakeUdpSocket]) -> None:
-    fake_udp.fail = True
-    with pytest.raises(UpnpConnectionError, match="no route"):
-        local_address_for("192.0.2.1")
-
-
-def test_callback_url(fake_udp: type[FakeUdpSocket]) -> None:
-    fake_udp.local = "192.168.1.10"
-    assert callback_url(34567, "192.168.1.20") == "http://192.168.1.10:34567/notify"
-    assert callback_url(34567, "192.168.1.20", "10.0.0.5", 8080) == (
-        "http://10.0.0.5:8080/notify"
-    )
-    assert callback_url(34567, "192.168.1.20", advertise_port=8080) == (
-        "http://192.168.1.10:8080/notify"
-    )
-    fake_udp.local = "fe80::1234%eth0"
-    assert callback_url(40000, "fe80::aa%eth0") == (
-        "http://[fe80::1234%25eth0]:40000/notify"
-    )
-    assert fake_udp.connected == [
-        (socket.AF_INET, "192.168.1.20", 1400),
-        (socket.AF_INET, "192.168.1.20", 1400),
-        (socket.AF_INET6, "fe80::aa%eth0", 1400),
-    ]
 
 
 # --- against the emulated household (tests/emulator) -------------------------

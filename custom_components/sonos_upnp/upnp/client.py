@@ -15,7 +15,13 @@ import aiohttp
 
 from .catalog import get_service
 from .description import DESCRIPTION_PATH, DeviceDescription, parse_device_description
-from .exceptions import UpnpArgumentError, UpnpConnectionError
+from .error_text import describe_client_error
+from .exceptions import (
+    NotASonosDeviceError,
+    UpnpArgumentError,
+    UpnpConnectionError,
+    UpnpHttpStatusError,
+)
 from .netutil import base_url
 from .safe_xml import MAX_BODY_BYTES, read_capped
 from .scpd import ScpdAction, parse_scpd
@@ -27,6 +33,9 @@ DEFAULT_PORT: Final = 1400
 DEFAULT_TIMEOUT: Final = 10.0
 _HTTP_OK: Final = 200
 _HTTP_FAULT: Final = 500
+# 5xx is trouble of a server that may still be a speaker; other statuses at the
+# description path come from something else.
+_HTTP_SERVER_ERROR: Final = 500
 # A SOAP fault arrives as HTTP 500 with a body worth reading.
 _CONTROL_STATUSES: Final = frozenset({_HTTP_OK, _HTTP_FAULT})
 _FETCH_STATUSES: Final = frozenset({_HTTP_OK})
@@ -118,18 +127,41 @@ class SonosUpnpClient:
                 ) as response,
             ):
                 if response.status not in accept:
-                    raise UpnpConnectionError(f"{what} answered HTTP {response.status}")
+                    raise UpnpHttpStatusError(
+                        f"{what} answered HTTP {response.status}", response.status
+                    )
                 return response.status, await read_capped(
                     response, self._max_body_bytes
                 )
         except TimeoutError as err:
-            raise UpnpConnectionError(f"{what} timed out") from err
+            raise UpnpConnectionError(
+                f"{what} timed out after {self._timeout:g} s"
+            ) from err
+        except aiohttp.ClientConnectorError as err:
+            raise UpnpConnectionError(
+                f"cannot connect to {host}:{port}: {describe_client_error(err)}"
+            ) from err
         except aiohttp.ClientError as err:
-            raise UpnpConnectionError(f"{what} failed: {err!r}") from err
+            raise UpnpConnectionError(
+                f"{what} failed: {describe_client_error(err)}"
+            ) from err
 
     async def device_description(self, host: str, port: int) -> DeviceDescription:
-        """Fetch and parse the speaker's device description."""
-        data = await self.fetch(host, port, DESCRIPTION_PATH)
+        """Fetch and parse the speaker's device description.
+
+        Raises NotASonosDeviceError when an HTTP server answers but not with
+        the description of a Sonos ZonePlayer (a 4xx status, HTML, another
+        device), UpnpConnectionError when nothing usable answers at all.
+        """
+        try:
+            data = await self.fetch(host, port, DESCRIPTION_PATH)
+        except UpnpHttpStatusError as err:
+            if err.status >= _HTTP_SERVER_ERROR:
+                raise
+            raise NotASonosDeviceError(
+                f"{host}:{port} answered HTTP {err.status} instead of a Sonos "
+                "device description"
+            ) from err
         return parse_device_description(data, max_bytes=self._max_body_bytes)
 
     async def household_id(self, host: str, port: int) -> str:

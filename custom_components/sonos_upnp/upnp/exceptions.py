@@ -15,6 +15,15 @@ class UpnpConnectionError(UpnpClientError):
     """The speaker could not be reached, timed out or answered at the HTTP level."""
 
 
+class UpnpHttpStatusError(UpnpConnectionError):
+    """An HTTP server answered, but with a status the request does not accept."""
+
+    def __init__(self, message: str, status: int) -> None:
+        """Keep the HTTP status for callers that tell 404 from 503."""
+        self.status = status
+        super().__init__(message)
+
+
 class UpnpResponseError(UpnpClientError):
     """A payload was malformed, hostile, oversized or not what the protocol says."""
 

@@ -19,6 +19,7 @@ from typing import Final
 
 from aiohttp import web
 
+from .error_text import describe_os_error
 from .events import UpnpEvent, build_event, parse_property_set
 from .exceptions import UpnpConnectionError, UpnpResponseError
 from .safe_xml import read_capped
@@ -139,7 +140,8 @@ class EventListener:
         except OSError as err:
             await runner.cleanup()
             raise UpnpConnectionError(
-                f"cannot listen on {self._host}:{self._requested_port}: {err}"
+                f"cannot listen on {self._host}:{self._requested_port}: "
+                f"{describe_os_error(err)}"
             ) from err
         self._runner = runner
         self._port = runner.addresses[0][1]

@@ -25,7 +25,7 @@ from .catalog import get_service
 from .events import UpnpEvent
 from .exceptions import SubscriptionError, UpnpClientError, UpnpConnectionError
 from .listener import EventListener
-from .netutil import base_url, callback_url
+from .netutil import async_callback_url, base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ class Subscription:
 
     async def _subscribe(self) -> float:
         """SUBSCRIBE afresh and register; return the delay before renewing."""
-        url = callback_url(
+        url = await async_callback_url(
             self._listener.port,
             self._host,
             self._advertise_host,
