@@ -515,7 +515,9 @@ async def list_alarms(caller: SoapCaller, host: str, port: int) -> AlarmList:
     alarm_list = outputs.get("CurrentAlarmList")
     version = outputs.get("CurrentAlarmListVersion")
     if not isinstance(alarm_list, str) or not isinstance(version, str):
-        raise UpnpResponseError(f"ListAlarms answered {outputs!r}")
+        raise UpnpResponseError(
+            "ListAlarms answered without an alarm list and its version"
+        )
     return parse_alarm_list(alarm_list, version)
 
 
@@ -528,7 +530,7 @@ async def create_alarm(
     )
     assigned = outputs.get("AssignedID")
     if not isinstance(assigned, int) or isinstance(assigned, bool):
-        raise UpnpResponseError(f"CreateAlarm answered {outputs!r}")
+        raise UpnpResponseError("CreateAlarm answered without the new alarm's ID")
     return assigned
 
 
