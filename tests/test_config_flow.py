@@ -260,7 +260,7 @@ async def test_reconfigure_moves_to_another_speaker(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == {
+    assert {key: entry.data[key] for key in (CONF_HOST, CONF_PORT, CONF_UDN)} == {
         CONF_HOST: player.host,
         CONF_PORT: player.port,
         CONF_UDN: player.uuid,

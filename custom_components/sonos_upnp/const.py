@@ -46,3 +46,8 @@ ATTR_ROOM: Final = "room"
 ATTR_SERVICE: Final = "service"
 ATTR_ACTION: Final = "action"
 ATTR_ARGUMENTS: Final = "arguments"
+
+# Entry data the integration keeps up to date itself: the checked address of
+# every player ({uuid: {"host", "port"}}) and when kept devices went missing.
+CONF_ADDRESSES: Final = "addresses"
+CONF_MISSING_SINCE: Final = "missing_since"
