@@ -69,7 +69,7 @@ async def test_setup_reaches_the_household_when_the_configured_speaker_hangs(
     await setup(hass, entry)
     elapsed = time.monotonic() - started
     assert entry.state is ConfigEntryState.LOADED
-    assert elapsed < 5.0  # noqa: PLR2004 - the request timeout alone is 10 s
+    assert elapsed < 5.0  # the request timeout alone is 10 s
     state = hass.states.get("sensor.kitchen_group")
     assert state is not None
     assert state.state == "Kitchen"
@@ -87,8 +87,9 @@ async def test_a_new_address_from_the_topology_is_remembered(
     household.topology_changed()
     await wait_for(
         hass,
-        lambda: remembered(init_integration)[kitchen.uuid]
-        == (kitchen.host, kitchen.port),
+        lambda: (
+            remembered(init_integration)[kitchen.uuid] == (kitchen.host, kitchen.port)
+        ),
     )
 
 
@@ -148,8 +149,10 @@ async def test_a_location_pointing_at_another_player_is_ignored(
     household.join(household.players[0], bedroom)
     await wait_for(
         hass,
-        lambda: coordinator.data.topology.players[household.players[0].uuid].group_id
-        == coordinator.data.topology.players[bedroom.uuid].group_id,
+        lambda: (
+            coordinator.data.topology.players[household.players[0].uuid].group_id
+            == coordinator.data.topology.players[bedroom.uuid].group_id
+        ),
     )
     assert len(warnings_naming(caplog, bedroom.uuid)) == 1
 

@@ -599,9 +599,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                     devices[uuid].name,
                     DEVICE_GRACE_PERIOD,
                 )
-                registry.async_update_device(
-                    devices[uuid].id, remove_config_entry_id=entry_id
-                )
+                registry.async_remove_device(devices[uuid].id)
                 del missing[uuid]
             self.addresses.forget(gone)
             remembered = self._remembered()
