@@ -172,6 +172,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self.addresses = AddressBook()
         self._checking: dict[tuple[str, HostPort], asyncio.Task[None]] = {}
         self._missing = missing_from_data(entry.data.get(CONF_MISSING_SINCE))
+        self._kept: set[str] = set()
         self.reachability = HouseholdReachability(hass, self.household_id, entry.title)
         self._polling_for_events = False
         self._unsub_retention = async_track_time_interval(
@@ -457,8 +458,10 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
     @callback
     def async_update_listeners(self) -> None:
         """Judge reachability first: entities and the repair issue follow it."""
-        if self.state is not None:
-            reachable = self.household_reachable
+        if (
+            self.state is not None
+            and (reachable := self.household_reachable) != self.reachability.reachable
+        ):
             self.reachability.async_update(
                 reachable=reachable, addresses=len(self._read_addresses())
             )
@@ -610,6 +613,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                 ),
             )
         self._missing = missing
+        self._kept = set(devices) - gone
         self._async_store(CONF_MISSING_SINCE, missing_to_data(missing))
 
     @callback
@@ -634,15 +638,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     def kept_players(self) -> set[str]:
         """Return the players with a device of this household, present or not."""
-        registry = dr.async_get(self.hass)
-        return {
-            uuid
-            for device in dr.async_entries_for_config_entry(
-                registry, self.config_entry.entry_id
-            )
-            for domain, uuid in device.identifiers
-            if domain == DOMAIN
-        }
+        return self._kept
 
     # Lifecycle ----------------------------------------------------------------------
 
