@@ -5,6 +5,7 @@ import time
 
 import pytest
 from homeassistant.config_entries import SOURCE_SSDP, ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
@@ -16,6 +17,7 @@ from tests.common import device_id_of, run_action, wait_for, wait_for_subscripti
 from tests.conftest import entry_for
 from tests.emulator.household import Household
 from tests.emulator.player import Player
+from tests.emulator.pytest_plugin import HouseholdFactory
 from tests.test_config_flow import ssdp_info
 
 
@@ -108,7 +110,7 @@ async def test_ssdp_of_another_room_updates_what_is_remembered(
     assert result["reason"] == "already_configured"
     assert remembered(init_integration)[bedroom.uuid] == (bedroom.host, bedroom.port)
     # Not the entry's own speaker: the configured address stays, no reload.
-    assert init_integration.data["port"] == household.players[0].port
+    assert init_integration.data[CONF_PORT] == household.players[0].port
     assert init_integration.state is ConfigEntryState.LOADED
 
 
@@ -188,4 +190,38 @@ async def test_a_location_with_a_host_name_is_ignored(
     warnings = warnings_naming(caplog, "kitchen.invalid")
     assert len(warnings) == 1, warnings
     assert "host name" in warnings[0]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_speaker_of_another_household_at_a_known_address_is_not_read(
+    hass: HomeAssistant,
+    household: Household,
+    emulator_household_factory: HouseholdFactory,
+) -> None:
+    # The configured speaker's address now belongs to a neighbour's speaker
+    # (a reused DHCP lease); the household still answers at a remembered one.
+    neighbour = await emulator_household_factory("singles", players=1, seed=99)
+    stranger, kitchen = neighbour.players[0], household.players[1]
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={
+            **entry.data,
+            CONF_HOST: stranger.host,
+            CONF_PORT: stranger.port,
+            CONF_ADDRESSES: {
+                kitchen.uuid: {"host": kitchen.host, "port": kitchen.port}
+            },
+        },
+    )
+    await setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    coordinator = entry.runtime_data.coordinator
+    assert set(coordinator.data.topology.players) == {
+        player.uuid for player in household.players
+    }
+    assert not dr.async_get(hass).async_get_devices(
+        identifiers={(DOMAIN, stranger.uuid)}
+    )
     await hass.config_entries.async_unload(entry.entry_id)
