@@ -444,8 +444,12 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Return whether some speaker of the household answers.
 
         Unreachable: the last read failed at every address, or every visible
-        player's subscription failed since the last read.
+        player's subscription failed since the last read. Judged once per
+        update: every entity asks on every state write.
         """
+        return bool(self.reachability.reachable)
+
+    def _judge_reachable(self) -> bool:
         return (
             self.last_update_success
             and (state := self.state) is not None
@@ -460,7 +464,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Judge reachability first: entities and the repair issue follow it."""
         if (
             self.state is not None
-            and (reachable := self.household_reachable) != self.reachability.reachable
+            and (reachable := self._judge_reachable()) != self.reachability.reachable
         ):
             self.reachability.async_update(
                 reachable=reachable, addresses=len(self._read_addresses())
