@@ -18,8 +18,10 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sonos_upnp.const import CONF_MISSING_SINCE, DOMAIN
 from tests.common import device_id_of, wait_for, wait_for_subscriptions
+from tests.conftest import entry_for
 from tests.emulator.household import Household
 from tests.emulator.player import Player
+from tests.emulator.pytest_plugin import HouseholdFactory
 
 GRACE = timedelta(days=30)
 
@@ -167,3 +169,38 @@ async def test_the_device_goes_after_the_persisted_grace_period(
     )
     assert kitchen.uuid not in init_integration.data[CONF_MISSING_SINCE]
     assert kitchen.uuid not in init_integration.data["addresses"]
+
+
+async def test_a_player_moved_to_another_configured_household_leaves_at_once(
+    hass: HomeAssistant,
+    household: Household,
+    emulator_household_factory: HouseholdFactory,
+) -> None:
+    other = await emulator_household_factory("singles", players=2, seed=31)
+    first, second = entry_for(household), entry_for(other)
+    for entry in (first, second):
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    kitchen = household.players[1]
+    registry = dr.async_get(hass)
+
+    def devices_of(entry: MockConfigEntry) -> set[str]:
+        return {
+            uuid
+            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            for _, uuid in device.identifiers
+        }
+
+    await household.move_player_to(kitchen, other)
+    await wait_for(
+        hass,
+        lambda: (
+            kitchen.uuid in devices_of(second) and kitchen.uuid not in devices_of(first)
+        ),
+        describe=lambda: (devices_of(first), devices_of(second)),
+    )
+    assert kitchen.uuid not in first.data[CONF_MISSING_SINCE]
+    assert devices_of(first) == {player.uuid for player in household.players}
+    for entry in (first, second):
+        await hass.config_entries.async_unload(entry.entry_id)

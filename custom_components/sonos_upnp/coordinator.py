@@ -500,7 +500,8 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Give every visible player a device; check addresses; keep the absent.
 
         A player absent from the topology keeps its device until it has been
-        absent for the grace period (see device_retention).
+        absent for the grace period (see device_retention), or until another
+        configured household lists it.
         """
         if topology is None:
             if (state := self.state) is None:
@@ -528,6 +529,8 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
             self._async_check_address(player)
         self._async_retain_devices(topology.member_uuids, dt_util.utcnow())
+        for other in self._other_households():
+            other._async_release_moved(topology.member_uuids)  # noqa: SLF001
 
     @callback
     def _async_check_address(self, player: Player) -> None:
@@ -599,12 +602,15 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             if domain == DOMAIN
         }
         missing = track_missing(self._missing, devices, present, now)
-        if gone := let_go(missing, now, DEVICE_GRACE_PERIOD):
+        moved = missing.keys() & self._members_elsewhere()
+        if gone := let_go(missing, now, DEVICE_GRACE_PERIOD) | moved:
             for uuid in sorted(gone):
                 LOGGER.info(
-                    "Removing %s: absent from the household for %s",
+                    "Removing %s: %s",
                     devices[uuid].name,
-                    DEVICE_GRACE_PERIOD,
+                    "now in another household"
+                    if uuid in moved
+                    else f"absent from the household for {DEVICE_GRACE_PERIOD}",
                 )
                 registry.async_remove_device(devices[uuid].id)
                 del missing[uuid]
@@ -619,6 +625,29 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._missing = missing
         self._kept = set(devices) - gone
         self._async_store(CONF_MISSING_SINCE, missing_to_data(missing))
+
+    def _other_households(self) -> list[SonosHouseholdCoordinator]:
+        """Return the coordinators of the other loaded households."""
+        return [
+            entry.runtime_data.coordinator
+            for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
+            if entry.entry_id != self.config_entry.entry_id
+        ]
+
+    def _members_elsewhere(self) -> set[str]:
+        """Return the players the other configured households list."""
+        return {
+            uuid
+            for other in self._other_households()
+            if (state := other.state) is not None
+            for uuid in state.topology.member_uuids
+        }
+
+    @callback
+    def _async_release_moved(self, members: frozenset[str]) -> None:
+        """Let go of kept players another household now lists."""
+        if self._missing.keys() & members and (state := self.state) is not None:
+            self._async_retain_devices(state.topology.member_uuids, dt_util.utcnow())
 
     @callback
     def _async_retention_tick(self, now: datetime) -> None:

@@ -296,6 +296,21 @@ class Household:
         self.topology_changed()
         return player
 
+    async def move_player_to(self, player: Player, other: Household) -> None:
+        """Move a player to another household (reset, then set up there).
+
+        The reset makes it forget its subscriptions; it joins standalone.
+        """
+        self._hand_over(player)
+        self.players.remove(player)
+        await player.gena.forget()
+        player.household = other
+        player.coordinator = player
+        player.boot_seq += 1
+        other.players.append(player)
+        self.topology_changed()
+        other.topology_changed()
+
     async def remove_player(self, player: Player) -> None:
         """Take a player out of the household for good (factory reset)."""
         self._hand_over(player)
