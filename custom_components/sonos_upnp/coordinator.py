@@ -3,48 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.debounce import Debouncer
-from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.helpers.typing import UNDEFINED
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .address_book import (
-    AddressBook,
-    HostPort,
-    OtherHouseholdError,
-    addresses_from_data,
-    addresses_to_data,
-)
+from .address_book import HostPort, OtherHouseholdError
 from .const import (
-    CONF_ADDRESSES,
-    CONF_MISSING_SINCE,
     CONF_POLL_INTERVAL,
     CONF_UDN,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
 )
-from .device_retention import (
-    DEVICE_GRACE_PERIOD,
-    let_go,
-    missing_from_data,
-    missing_to_data,
-    track_missing,
-)
+from .household_devices import HouseholdDevices
 from .household_events import HouseholdEvents
 from .reachability import HouseholdReachability
 from .upnp.alarms import Alarm, AlarmList, list_alarms
-from .upnp.client import SonosUpnpClient, base_url
+from .upnp.client import SonosUpnpClient
 from .upnp.description import DeviceDescription
 from .upnp.exceptions import UpnpClientError, UpnpConnectionError, UpnpError
 from .upnp.listener import EventListener
@@ -67,9 +50,6 @@ MAX_PARALLEL_READS = 4
 # How long a read waits for new player addresses to be checked, so that
 # subscriptions start with the read; slower checks finish in the background.
 ADDRESS_CHECK_WAIT = 2.0
-# Kept devices of absent players are reconsidered this often, besides on
-# every topology change.
-DEVICE_RETENTION_INTERVAL = timedelta(hours=1)
 
 type SonosUpnpConfigEntry = ConfigEntry[SonosUpnpRuntimeData]
 type AlarmStartedListener = Callable[[Alarm], None]
@@ -168,20 +148,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._zone_group_state_xml: str | None = None
         self._run_sequence: str | None = None
         self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
-        self.descriptions: dict[str, DeviceDescription] = {}
-        self.addresses = AddressBook()
-        self._checking: dict[tuple[str, HostPort], asyncio.Task[None]] = {}
-        self._missing = missing_from_data(entry.data.get(CONF_MISSING_SINCE))
-        self._kept: set[str] = set()
+        self.devices = HouseholdDevices(hass, self)
         self.reachability = HouseholdReachability(hass, self.household_id, entry.title)
         self._polling_for_events = False
-        self._unsub_retention = async_track_time_interval(
-            hass,
-            self._async_retention_tick,
-            DEVICE_RETENTION_INTERVAL,
-            name=f"{DOMAIN} device retention {self.household_id}",
-            cancel_on_shutdown=True,
-        )
         self._alarm_relist = Debouncer(
             hass,
             LOGGER,
@@ -198,13 +167,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     # Where to ask -------------------------------------------------------------
 
-    def _remembered(self) -> dict[str, HostPort]:
-        """Return the addresses kept with the entry (checked earlier, or by SSDP)."""
-        return addresses_from_data(self.config_entry.data.get(CONF_ADDRESSES))
-
     def address_of(self, uuid: str) -> HostPort | None:
         """Return where the player answered with its own UDN, if it did."""
-        return self.addresses.address_of(uuid)
+        return self.devices.addresses.address_of(uuid)
 
     def _answering(self) -> list[HostPort]:
         """Return the checked addresses of answering rooms, the configured first."""
@@ -218,7 +183,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             address
             for player in players
             if state.is_available(player.uuid)
-            and (address := self.addresses.address_of(player.uuid)) is not None
+            and (address := self.devices.addresses.address_of(player.uuid)) is not None
         ]
 
     def _read_addresses(self) -> list[HostPort]:
@@ -228,10 +193,10 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         was set up), then the rooms that answer, then every remembered room.
         """
         data = self.config_entry.data
-        remembered = self._remembered()
+        remembered = self.devices.remembered()
         udn = data.get(CONF_UDN)
         candidates: list[HostPort | None] = [
-            self.addresses.address_of(udn) if udn else None,
+            self.devices.addresses.address_of(udn) if udn else None,
             remembered.get(udn) if udn else None,
             (data[CONF_HOST], data[CONF_PORT]),
             *self._answering(),
@@ -299,15 +264,15 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             ) from err
         self._zone_group_state_xml = xml
         # Devices first: the platforms add entities for new players.
-        self.async_sync_devices(topology)
-        if checks := list(self._checking.values()):
+        self.devices.async_sync(topology)
+        if checks := self.devices.checks_in_flight():
             await asyncio.wait(checks, timeout=ADDRESS_CHECK_WAIT)
-            self.async_sync_devices(topology)
+            self.devices.async_sync(topology)
         # The speaker that answered is evidently available.
         unavailable = None
         if (state := self.state) is not None:
             unavailable = (state.unavailable & frozenset(topology.players)) - {
-                self.addresses.uuid_at(address)
+                self.devices.addresses.uuid_at(address)
             }
         return self._state(topology=topology, alarms=alarms, unavailable=unavailable)
 
@@ -389,7 +354,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._zone_group_state_xml = xml
         unavailable = state.unavailable & frozenset(topology.players)
         # Devices first: the platforms add entities for new players on update.
-        self.async_sync_devices(topology)
+        self.devices.async_sync(topology)
         self.async_set_updated_data(
             self._state(topology=topology, unavailable=unavailable)
         )
@@ -495,183 +460,14 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     # Devices ------------------------------------------------------------------------
 
-    @callback
-    def async_sync_devices(self, topology: HouseholdTopology | None = None) -> None:
-        """Give every visible player a device; check addresses; keep the absent.
-
-        A player absent from the topology keeps its device until it has been
-        absent for the grace period (see device_retention), or until another
-        configured household lists it.
-        """
-        if topology is None:
-            if (state := self.state) is None:
-                return
-            topology = state.topology
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        for player in topology.visible_players:
-            description = self.descriptions.get(player.uuid)
-            address = self.addresses.address_of(player.uuid)
-            registry.async_get_or_create(
-                config_entry_id=entry_id,
-                identifiers={(DOMAIN, player.uuid)},
-                manufacturer="Sonos",
-                name=player.room_name,
-                model=description.model_name if description else None,
-                model_id=description.model_number if description else None,
-                serial_number=description.serial_number if description else None,
-                hw_version=description.hardware_version if description else None,
-                sw_version=player.software_version
-                or (description.software_version if description else None),
-                configuration_url=(
-                    f"{base_url(*address)}/support/review" if address else UNDEFINED
-                ),
-            )
-            self._async_check_address(player)
-        self._async_retain_devices(topology.member_uuids, dt_util.utcnow())
-        for other in self._other_households():
-            other._async_release_moved(topology.member_uuids)  # noqa: SLF001
-
-    @callback
-    def _async_check_address(self, player: Player) -> None:
-        """Check a new address the topology gives for a player (once)."""
-        if not player.host:
-            return
-        address = (player.host, player.port)
-        if self.addresses.refuse_name(player.uuid, player.host):
-            LOGGER.warning(
-                "Ignoring the address %s the household gives for %s: "
-                "a host name, not an IP address",
-                player.host,
-                player.room_name,
-            )
-        elif self.addresses.needs_check(player.uuid, address):
-            self._async_check(player.uuid, player.room_name, address)
-
-    @callback
-    def _async_check(self, uuid: str, room: str, address: HostPort) -> None:
-        """Use address for the player once it answers there with the player's UDN.
-
-        The description read here also gives the device its model and serial.
-        """
-        key = (uuid, address)
-        if key in self._checking:
-            return
-
-        async def check() -> None:
-            try:
-                description = await self.client.device_description(*address)
-            except UpnpClientError as err:
-                LOGGER.debug("No description from %s:%s: %s", *address, err)
-                return
-            if description.udn != uuid:
-                if self.addresses.refuse(uuid, address):
-                    LOGGER.warning(
-                        "Ignoring the address %s:%s the household gives for %s: "
-                        "the device there is %s",
-                        *address,
-                        room,
-                        description.udn,
-                    )
-                return
-            self.descriptions[uuid] = description
-            self.addresses.accept(uuid, address)
-            if self._remembered().get(uuid) != address:
-                self._async_store(
-                    CONF_ADDRESSES,
-                    addresses_to_data({**self._remembered(), uuid: address}),
-                )
-            self.async_sync_devices()
-            self.events.async_sync()
-
-        task = self.config_entry.async_create_background_task(
-            self.hass, check(), f"{DOMAIN} check {uuid} at {address[0]}:{address[1]}"
-        )
-        self._checking[key] = task
-        task.add_done_callback(lambda _: self._checking.pop(key, None))
-
-    @callback
-    def _async_retain_devices(self, present: frozenset[str], now: datetime) -> None:
-        """Track absent players; release the devices of those gone for good."""
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        devices = {
-            uuid: device
-            for device in dr.async_entries_for_config_entry(registry, entry_id)
-            for domain, uuid in device.identifiers
-            if domain == DOMAIN
-        }
-        missing = track_missing(self._missing, devices, present, now)
-        moved = missing.keys() & self._members_elsewhere()
-        if gone := let_go(missing, now, DEVICE_GRACE_PERIOD) | moved:
-            for uuid in sorted(gone):
-                LOGGER.info(
-                    "Removing %s: %s",
-                    devices[uuid].name,
-                    "now in another household"
-                    if uuid in moved
-                    else f"absent from the household for {DEVICE_GRACE_PERIOD}",
-                )
-                registry.async_remove_device(devices[uuid].id)
-                del missing[uuid]
-            self.addresses.forget(gone)
-            remembered = self._remembered()
-            self._async_store(
-                CONF_ADDRESSES,
-                addresses_to_data(
-                    {u: a for u, a in remembered.items() if u not in gone}
-                ),
-            )
-        self._missing = missing
-        self._kept = set(devices) - gone
-        self._async_store(CONF_MISSING_SINCE, missing_to_data(missing))
-
-    def _other_households(self) -> list[SonosHouseholdCoordinator]:
-        """Return the coordinators of the other loaded households."""
-        return [
-            entry.runtime_data.coordinator
-            for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
-            if entry.entry_id != self.config_entry.entry_id
-        ]
-
-    def _members_elsewhere(self) -> set[str]:
-        """Return the players the other configured households list."""
-        return {
-            uuid
-            for other in self._other_households()
-            if (state := other.state) is not None
-            for uuid in state.topology.member_uuids
-        }
-
-    @callback
-    def _async_release_moved(self, members: frozenset[str]) -> None:
-        """Let go of kept players another household now lists."""
-        if self._missing.keys() & members and (state := self.state) is not None:
-            self._async_retain_devices(state.topology.member_uuids, dt_util.utcnow())
-
-    @callback
-    def _async_retention_tick(self, now: datetime) -> None:
-        """Release devices whose grace period ended while nothing changed."""
-        if self.household_reachable and (state := self.state) is not None:
-            self._async_retain_devices(state.topology.member_uuids, now)
-
-    @callback
-    def _async_store(self, key: str, value: Mapping[str, Any]) -> None:
-        """Keep value in the entry data; write only when it changed.
-
-        The entry data rather than a Store: a few entries that change
-        rarely, removed with the entry, and the config flow's discovery
-        updates them the same way.
-        """
-        entry = self.config_entry
-        if entry.data.get(key, {}) != value:
-            self.hass.config_entries.async_update_entry(
-                entry, data={**entry.data, key: value}
-            )
+    @property
+    def descriptions(self) -> dict[str, DeviceDescription]:
+        """Return the device descriptions read so far, by player."""
+        return self.devices.descriptions
 
     def kept_players(self) -> set[str]:
         """Return the players with a device of this household, present or not."""
-        return self._kept
+        return self.devices.kept
 
     # Lifecycle ----------------------------------------------------------------------
 
@@ -694,9 +490,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
     async def async_shutdown(self) -> None:
         """Stop subscriptions, timers, the alarm re-listing and our issue."""
         await super().async_shutdown()
-        self._unsub_retention()
+        self.devices.async_stop()
         self._alarm_relist.async_shutdown()
         self.reachability.async_clear()
-        for task in list(self._checking.values()):
-            task.cancel()
         await self.events.async_stop()
