@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sonos_upnp.const import DOMAIN
 from tests.common import wait_for, wait_for_subscriptions
+from tests.conftest import entry_for
 from tests.emulator.household import Household
 from tests.test_alarms import add_emulated_alarm, switch_entity_id
 
@@ -102,3 +103,43 @@ async def test_switches_of_alarms_deleted_while_away_are_removed(
     assert hass.states.get(deleted_switch) is None
     assert registry.async_get(kept_switch) is not None
     assert state_of(hass, kept_switch) == STATE_ON
+
+
+async def test_setup_retrying_for_an_unreachable_household_raises_the_issue(
+    hass: HomeAssistant, household: Household
+) -> None:
+    issue_id = f"household_unreachable_{household.household_id}"
+    for player in household.players:
+        await player.go_offline()
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["entry_title"] == entry.title
+
+    await household.players[0].go_online()  # a new entry knows only this one
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=90))
+    await wait_for(hass, lambda: entry.state is ConfigEntryState.LOADED)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_removing_a_retrying_entry_drops_the_issue(
+    hass: HomeAssistant, household: Household
+) -> None:
+    issue_id = f"household_unreachable_{household.household_id}"
+    for player in household.players:
+        await player.go_offline()
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

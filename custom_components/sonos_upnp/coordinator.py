@@ -427,10 +427,10 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
     @callback
     def async_update_listeners(self) -> None:
         """Judge reachability first: entities and the repair issue follow it."""
-        if (
-            self.state is not None
-            and (reachable := self._judge_reachable()) != self.reachability.reachable
-        ):
+        # Before the first read only a failure says something (setup retries).
+        if (self.state is not None or not self.last_update_success) and (
+            reachable := self._judge_reachable()
+        ) != self.reachability.reachable:
             self.reachability.async_update(
                 reachable=reachable, addresses=len(self._read_addresses())
             )
@@ -488,9 +488,11 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             self.events.async_sync()
 
     async def async_shutdown(self) -> None:
-        """Stop subscriptions, timers, the alarm re-listing and our issue."""
+        """Stop subscriptions, timers and the alarm re-listing.
+
+        The unreachable issue stays: a setup that failed for it retries.
+        """
         await super().async_shutdown()
         self.devices.async_stop()
         self._alarm_relist.async_shutdown()
-        self.reachability.async_clear()
         await self.events.async_stop()
