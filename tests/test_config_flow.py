@@ -328,7 +328,7 @@ async def test_reconfigure_moves_to_another_speaker(
     assert await flow_text(hass, "config", "abort.reconfigure_successful") == (
         "The household now uses the new speaker address."
     )
-    assert entry.data == {
+    assert {key: entry.data[key] for key in (CONF_HOST, CONF_PORT, CONF_UDN)} == {
         CONF_HOST: player.host,
         CONF_PORT: player.port,
         CONF_UDN: player.uuid,

@@ -480,10 +480,14 @@ async def test_players_join_vanish_and_leave_the_household(
     assert registry.async_get(device_id_of(hass, office.uuid)) is not None
     assert coordinator.data.alarms.get(alarm_id) is not None
 
-    # Gone for good: the device and its entities go with it.
+    # Gone from the household: no longer subscribed; the device, names and
+    # areas stay for the grace period (tests/test_device_retention.py).
     await household.remove_player(office)
-    await wait_for(hass, lambda: hass.states.get("sensor.office_group") is None)
-    assert not registry.async_get_devices(identifiers={(DOMAIN, office.uuid)})
+    await wait_for(
+        hass, lambda: office.uuid not in coordinator.data.topology.member_uuids
+    )
+    assert state_of(hass, "sensor.office_group") == STATE_UNAVAILABLE
+    assert registry.async_get(device_id_of(hass, office.uuid)) is not None
     assert state_of(hass, "sensor.kitchen_group") == "Kitchen"
     assert not any(
         row["player"] == office.uuid for row in coordinator.events.diagnostics()

@@ -42,8 +42,13 @@ def test_repair_issues_have_texts() -> None:
         for names, constants in _calls()
         if "is_fixable" in names and "translation_key" in constants
     }
-    assert issues == set(STRINGS["issues"]) == {"events_unreachable"}
-    assert {"title", "description"} <= set(STRINGS["issues"]["events_unreachable"])
+    assert (
+        issues
+        == set(STRINGS["issues"])
+        == {"events_unreachable", "household_unreachable"}
+    )
+    for issue in issues:
+        assert {"title", "description"} <= set(STRINGS["issues"][issue])
 
 
 def test_config_flow_errors_and_aborts_have_messages() -> None:

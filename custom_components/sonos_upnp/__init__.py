@@ -20,6 +20,7 @@ from .coordinator import (
     SonosUpnpConfigEntry,
     SonosUpnpRuntimeData,
 )
+from .reachability import HouseholdReachability
 from .services import async_setup_services
 from .upnp.client import SonosUpnpClient
 from .upnp.exceptions import UpnpConnectionError
@@ -71,6 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) ->
     entry.runtime_data = SonosUpnpRuntimeData(client, listener, coordinator)
 
     async def stop(_event: Event | None = None) -> None:
+        coordinator.reachability.async_clear()
         await coordinator.async_shutdown()
         await listener.stop()
 
@@ -83,6 +85,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) ->
 async def async_unload_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) -> bool:
     """Remove the entities; the unload callbacks stop events and the listener."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) -> None:
+    """Drop the unreachable issue of an entry removed while retrying setup."""
+    assert entry.unique_id is not None
+    HouseholdReachability(hass, entry.unique_id, entry.title).async_clear()
 
 
 async def async_remove_config_entry_device(

@@ -20,7 +20,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.ssdp import SsdpServiceInfo
 
 from . import SonosUpnpConfigEntry
+from .address_book import addresses_from_data, addresses_to_data, is_ip_address
 from .const import (
+    CONF_ADDRESSES,
     CONF_ADVERTISE_HOST,
     CONF_ADVERTISE_PORT,
     CONF_POLL_INTERVAL,
@@ -146,19 +148,34 @@ class SonosUpnpConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self.async_step_confirm()
 
     def _abort_if_same_speaker_moved(self, speaker: SpeakerInfo) -> None:
-        """Store the new address when the household's entry speaker moved.
+        """Store the new address when a speaker of a configured household moved.
 
-        Any speaker of a configured household aborts; only the speaker the
-        entry talks to updates the stored address, so the discovery of other
-        rooms does not make the entry hop between speakers.
+        Any speaker of a configured household aborts. Every speaker's address
+        is remembered (it answered with its UDN and household ID, so it is
+        checked); only the speaker the entry talks to updates the configured
+        address, so the discovery of other rooms does not make the entry hop
+        between speakers.
         """
         entry = self.hass.config_entries.async_entry_for_domain_unique_id(
             DOMAIN, speaker.household_id
         )
-        if entry is not None and entry.data.get(CONF_UDN) == speaker.udn:
-            self._abort_if_unique_id_configured(
-                updates={CONF_HOST: speaker.host, CONF_PORT: speaker.port}
+        if entry is None:
+            return
+        remembered = addresses_from_data(entry.data.get(CONF_ADDRESSES))
+        address = (speaker.host, speaker.port)
+        updates: dict[str, Any] = {}
+        if is_ip_address(speaker.host) and remembered.get(speaker.udn) != address:
+            updates[CONF_ADDRESSES] = addresses_to_data(
+                {**remembered, speaker.udn: address}
             )
+        if entry.data.get(CONF_UDN) == speaker.udn:
+            self._abort_if_unique_id_configured(
+                updates={**updates, CONF_HOST: speaker.host, CONF_PORT: speaker.port}
+            )
+        if updates:
+            # Another room: the loaded entry reads the new address when it
+            # needs it; an entry retrying setup is reloaded by the discovery.
+            self._abort_if_unique_id_configured(updates=updates, reload_on_update=False)
 
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None

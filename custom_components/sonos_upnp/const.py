@@ -47,3 +47,8 @@ ATTR_SERVICE: Final = "service"
 ATTR_ACTION: Final = "action"
 ATTR_ARGUMENTS: Final = "arguments"
 ATTR_ALLOW_UNSAFE: Final = "allow_unsafe"
+
+# Entry data the integration keeps up to date itself: the checked address of
+# every player ({uuid: {"host", "port"}}) and when kept devices went missing.
+CONF_ADDRESSES: Final = "addresses"
+CONF_MISSING_SINCE: Final = "missing_since"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -10,24 +11,28 @@ from typing import cast
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .alarm_problems import AlarmListProblems
+from .address_book import HostPort, OtherHouseholdError
 from .const import (
     CONF_POLL_INTERVAL,
+    CONF_UDN,
     DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
 )
+from .household_devices import HouseholdDevices
 from .household_events import HouseholdEvents
+from .reachability import HouseholdReachability
 from .upnp.alarms import Alarm, AlarmList, list_alarms
-from .upnp.client import SonosUpnpClient, base_url
+from .upnp.client import SonosUpnpClient
 from .upnp.description import DeviceDescription
 from .upnp.exceptions import UpnpClientError, UpnpConnectionError, UpnpError
 from .upnp.listener import EventListener
+from .upnp.staggered import first_answer
 from .upnp.topology import HouseholdTopology, Player, parse_zone_group_state
 
 # Alarm list changes come in bursts (one AlarmListVersion event per subscribed
@@ -38,6 +43,14 @@ ZONE_GROUP_STATE_TOO_LARGE = 501
 TOPOLOGY_EVENT_WAIT = 15.0
 # A speaker starts an alarm at its start time; allow for clocks that differ.
 ALARM_START_TOLERANCE = timedelta(minutes=5)
+# Reading the household: the next speaker is asked when the previous one has
+# not answered within READ_STAGGER seconds (or failed), so a dead configured
+# speaker costs about a second, not the request timeout.
+READ_STAGGER = 1.0
+MAX_PARALLEL_READS = 4
+# How long a read waits for new player addresses to be checked, so that
+# subscriptions start with the read; slower checks finish in the background.
+ADDRESS_CHECK_WAIT = 2.0
 
 type SonosUpnpConfigEntry = ConfigEntry[SonosUpnpRuntimeData]
 type AlarmStartedListener = Callable[[Alarm], None]
@@ -137,8 +150,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._zone_group_state_xml: str | None = None
         self._run_sequence: str | None = None
         self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
-        self.descriptions: dict[str, DeviceDescription] = {}
-        self._describing: set[str] = set()
+        self.devices = HouseholdDevices(hass, self)
+        self.reachability = HouseholdReachability(hass, self.household_id, entry.title)
+        self._polling_for_events = False
         self._alarm_relist = Debouncer(
             hass,
             LOGGER,
@@ -155,26 +169,66 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     # Where to ask -------------------------------------------------------------
 
-    def _addresses(self) -> list[tuple[str, int]]:
-        """Return speakers to ask, the configured one first, then the answering."""
-        entry = self.config_entry
-        addresses = [(entry.data[CONF_HOST], entry.data[CONF_PORT])]
-        if (state := self.state) is not None:
-            addresses.extend(
-                (player.host, player.port)
-                for player in state.topology.visible_players
-                if player.host
-                and state.is_available(player.uuid)
-                and (player.host, player.port) not in addresses
+    def address_of(self, uuid: str) -> HostPort | None:
+        """Return where the player answered with its own UDN, if it did."""
+        return self.devices.addresses.address_of(uuid)
+
+    def _answering(self) -> list[HostPort]:
+        """Return the checked addresses of answering rooms, the configured first."""
+        if (state := self.state) is None:
+            return []
+        udn = self.config_entry.data.get(CONF_UDN)
+        players = sorted(
+            state.topology.visible_players, key=lambda player: player.uuid != udn
+        )
+        return [
+            address
+            for player in players
+            if state.is_available(player.uuid)
+            and (address := self.devices.addresses.address_of(player.uuid)) is not None
+        ]
+
+    def _read_addresses(self) -> list[HostPort]:
+        """Return every address the household may answer at, best first.
+
+        The configured speaker first (where it was last seen, then where it
+        was set up), then the rooms that answer, then every remembered room.
+        """
+        data = self.config_entry.data
+        remembered = self.devices.remembered()
+        udn = data.get(CONF_UDN)
+        candidates: list[HostPort | None] = [
+            self.devices.addresses.address_of(udn) if udn else None,
+            remembered.get(udn) if udn else None,
+            (data[CONF_HOST], data[CONF_PORT]),
+            *self._answering(),
+            *remembered.values(),
+        ]
+        return list(dict.fromkeys(a for a in candidates if a is not None))
+
+    def _write_addresses(self) -> list[HostPort]:
+        """Return where to send a change: answering rooms, then the rest.
+
+        A change is sent to one speaker at a time, never raced: two speakers
+        must not both create the same alarm.
+        """
+        data = self.config_entry.data
+        return list(
+            dict.fromkeys(
+                [
+                    *self._answering(),
+                    (data[CONF_HOST], data[CONF_PORT]),
+                    *self._read_addresses(),
+                ]
             )
-        return addresses
+        )
 
     async def async_on_any_speaker[T](
         self, operation: Callable[[str, int], Awaitable[T]]
     ) -> T:
         """Run operation(host, port) on the first speaker that answers."""
         last_error: UpnpConnectionError | None = None
-        for host, port in self._addresses():
+        for host, port in self._write_addresses():
             try:
                 return await operation(host, port)
             except UpnpConnectionError as err:
@@ -189,31 +243,58 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
     # Polled path ------------------------------------------------------------------
 
     async def _async_update_data(self) -> HouseholdState:
-        last_error: UpnpClientError | None = None
-        for host, port in self._addresses():
-            try:
-                topology = await self._async_fetch_topology(host, port)
-                alarms = await list_alarms(self.client, host, port)
-            except UpnpConnectionError as err:
-                last_error = err
-                continue
-            except UpnpClientError as err:
-                raise UpdateFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="update_failed",
-                    translation_placeholders={"error": str(err)},
-                ) from err
-            self.alarm_problems.report(alarms)
-            # Devices first: the platforms add entities for new players.
-            self.async_sync_devices(topology)
-            return self._state(topology=topology, alarms=alarms)
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="household_unreachable",
-            translation_placeholders={"error": str(last_error)},
-        )
+        addresses = self._read_addresses()
+        try:
+            address, topology, xml, alarms = await first_answer(
+                addresses,
+                self._async_read,
+                stagger=READ_STAGGER,
+                max_parallel=MAX_PARALLEL_READS,
+                retry_on=(UpnpClientError,),
+            )
+        except UpnpConnectionError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="household_unreachable",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        except UpnpClientError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self._zone_group_state_xml = xml
+        self.alarm_problems.report(alarms)
+        # Devices first: the platforms add entities for new players.
+        self.devices.async_sync(topology)
+        if checks := self.devices.checks_in_flight():
+            await asyncio.wait(checks, timeout=ADDRESS_CHECK_WAIT)
+            self.devices.async_sync(topology)
+        # The speaker that answered is evidently available.
+        unavailable = None
+        if (state := self.state) is not None:
+            unavailable = (state.unavailable & frozenset(topology.players)) - {
+                self.devices.addresses.uuid_at(address)
+            }
+        return self._state(topology=topology, alarms=alarms, unavailable=unavailable)
 
-    async def _async_fetch_topology(self, host: str, port: int) -> HouseholdTopology:
+    async def _async_read(
+        self, address: HostPort
+    ) -> tuple[HostPort, HouseholdTopology, str, AlarmList]:
+        """Read topology and alarms from one speaker, if it is ours."""
+        host, port = address
+        household_id = await self.client.household_id(host, port)
+        if household_id != self.household_id:
+            raise OtherHouseholdError(
+                f"the speaker at {host}:{port} belongs to another household"
+            )
+        xml = await self._async_fetch_topology(host, port)
+        topology = parse_zone_group_state(xml)
+        alarms = await list_alarms(self.client, host, port)
+        return address, topology, xml, alarms
+
+    async def _async_fetch_topology(self, host: str, port: int) -> str:
         try:
             result = await self.client.call(
                 host, port, "ZoneGroupTopology", "GetZoneGroupState"
@@ -221,21 +302,17 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         except UpnpError as err:
             if err.code != ZONE_GROUP_STATE_TOO_LARGE:
                 raise
-            if (state := self.state) is not None:
-                return state.topology
+            if self._zone_group_state_xml is not None:
+                return self._zone_group_state_xml
             # Large households refuse the action; their topology event still
             # carries the whole state.
-            xml = await self.events.async_first_topology(
+            return await self.events.async_first_topology(
                 host, port, TOPOLOGY_EVENT_WAIT
             )
-        else:
-            xml = str(result["ZoneGroupState"])
-        topology = parse_zone_group_state(xml)
-        self._zone_group_state_xml = xml
-        return topology
+        return str(result["ZoneGroupState"])
 
     async def _async_relist_alarms(self) -> None:
-        for host, port in self._addresses():
+        for host, port in self._write_addresses():
             try:
                 alarms = await list_alarms(self.client, host, port)
             except UpnpConnectionError:
@@ -281,7 +358,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._zone_group_state_xml = xml
         unavailable = state.unavailable & frozenset(topology.players)
         # Devices first: the platforms add entities for new players on update.
-        self.async_sync_devices(topology)
+        self.devices.async_sync(topology)
         self.async_set_updated_data(
             self._state(topology=topology, unavailable=unavailable)
         )
@@ -331,9 +408,49 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             return
         self.async_set_updated_data(self._state(unavailable=unavailable))
 
+    @property
+    def household_reachable(self) -> bool:
+        """Return whether some speaker of the household answers.
+
+        Unreachable: the last read failed at every address, or every visible
+        player's subscription failed since the last read. Judged once per
+        update: every entity asks on every state write.
+        """
+        return bool(self.reachability.reachable)
+
+    def _judge_reachable(self) -> bool:
+        return (
+            self.last_update_success
+            and (state := self.state) is not None
+            and any(
+                state.is_available(player.uuid)
+                for player in state.topology.visible_players
+            )
+        )
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Judge reachability first: entities and the repair issue follow it."""
+        # Before the first read only a failure says something (setup retries).
+        if (self.state is not None or not self.last_update_success) and (
+            reachable := self._judge_reachable()
+        ) != self.reachability.reachable:
+            self.reachability.async_update(
+                reachable=reachable, addresses=len(self._read_addresses())
+            )
+            self._async_apply_polling()
+        super().async_update_listeners()
+
     @callback
     def async_set_polling(self, *, polling: bool) -> None:
         """Poll while some speaker's events do not arrive; stop once they do."""
+        self._polling_for_events = polling
+        self._async_apply_polling()
+
+    @callback
+    def _async_apply_polling(self) -> None:
+        """Poll while events are missing or no speaker answers."""
+        polling = self._polling_for_events or self.reachability.reachable is False
         if polling == (self.update_interval is not None):
             return
         if polling:
@@ -347,69 +464,14 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     # Devices ------------------------------------------------------------------------
 
-    @callback
-    def async_sync_devices(self, topology: HouseholdTopology | None = None) -> None:
-        """Give every visible player a device; remove players gone for good.
+    @property
+    def descriptions(self) -> dict[str, DeviceDescription]:
+        """Return the device descriptions read so far, by player."""
+        return self.devices.descriptions
 
-        Players the household lists as vanished (powered off, asleep) keep
-        their devices and alarms; they are unavailable until they return.
-        """
-        if topology is None:
-            if (state := self.state) is None:
-                return
-            topology = state.topology
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        for player in topology.visible_players:
-            description = self.descriptions.get(player.uuid)
-            registry.async_get_or_create(
-                config_entry_id=entry_id,
-                identifiers={(DOMAIN, player.uuid)},
-                manufacturer="Sonos",
-                name=player.room_name,
-                model=description.model_name if description else None,
-                model_id=description.model_number if description else None,
-                serial_number=description.serial_number if description else None,
-                hw_version=description.hardware_version if description else None,
-                sw_version=player.software_version
-                or (description.software_version if description else None),
-                configuration_url=(
-                    f"{base_url(player.host, player.port)}/support/review"
-                    if player.host
-                    else None
-                ),
-            )
-            if description is None and player.host:
-                self._async_describe(player.uuid, player.host, player.port)
-        present = topology.member_uuids
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
-            uuids = {value for domain, value in device.identifiers if domain == DOMAIN}
-            if not uuids & present:
-                LOGGER.debug("Removing %s: no longer in the household", device.name)
-                registry.async_remove_device(device.id)
-
-    @callback
-    def _async_describe(self, uuid: str, host: str, port: int) -> None:
-        """Read a player's description once, for its device's model and serial."""
-        if uuid in self._describing:
-            return
-        self._describing.add(uuid)
-
-        async def describe() -> None:
-            try:
-                self.descriptions[uuid] = await self.client.device_description(
-                    host, port
-                )
-            except UpnpClientError as err:
-                LOGGER.debug("No description from %s:%s: %s", host, port, err)
-            else:
-                self.async_sync_devices()
-            finally:
-                self._describing.discard(uuid)
-
-        self.config_entry.async_create_background_task(
-            self.hass, describe(), f"{DOMAIN} describe {uuid}"
-        )
+    def kept_players(self) -> set[str]:
+        """Return the players with a device of this household, present or not."""
+        return self.devices.kept
 
     # Lifecycle ----------------------------------------------------------------------
 
@@ -430,7 +492,11 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             self.events.async_sync()
 
     async def async_shutdown(self) -> None:
-        """Stop subscriptions, timers and the alarm re-listing."""
+        """Stop subscriptions, timers and the alarm re-listing.
+
+        The unreachable issue stays: a setup that failed for it retries.
+        """
         await super().async_shutdown()
+        self.devices.async_stop()
         self._alarm_relist.async_shutdown()
         await self.events.async_stop()

@@ -31,5 +31,8 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Return whether the household was read and the player answers."""
-        return super().available and self.coordinator.data.is_available(self.uuid)
+        """Return whether the household answers, and this player in it."""
+        return (
+            self.coordinator.household_reachable
+            and self.coordinator.data.is_available(self.uuid)
+        )

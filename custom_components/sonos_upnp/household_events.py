@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,11 +84,21 @@ class HouseholdEvents:
     # Desired state ---------------------------------------------------------------
 
     def _wanted(self) -> dict[tuple[str, str], Player]:
+        """Return the feeds we want, each with its player at a checked address.
+
+        A player whose address has not answered with its UDN is not
+        subscribed: a topology Location alone is never trusted.
+        """
         data = self.coordinator.state
         if data is None:
             return {}
         players = sorted(
-            (p for p in data.topology.visible_players if p.host), key=lambda p: p.uuid
+            (
+                replace(p, host=address[0], port=address[1])
+                for p in data.topology.visible_players
+                if (address := self.coordinator.address_of(p.uuid)) is not None
+            ),
+            key=lambda p: p.uuid,
         )
         wanted = {(p.uuid, TOPOLOGY): p for p in players}
         answering = [p for p in players if data.is_available(p.uuid)] or players

@@ -17,21 +17,23 @@ def async_add_player_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     factory: Callable[[str], Iterable[Entity]],
 ) -> None:
-    """Add factory(uuid)'s entities for every visible player, now and later.
+    """Add factory(uuid)'s entities for every player with a device, now and later.
 
-    A player that leaves the household for good loses its device, and the
-    device registry removes its entities with it.
+    Visible players get devices; a player that goes missing keeps its device
+    (and so its entities, unavailable) until the household lets it go, when
+    the device registry removes the entities with the device.
     """
     coordinator = entry.runtime_data.coordinator
     known: set[str] = set()
 
     @callback
     def add_new_players() -> None:
-        new = [
-            player.uuid
-            for player in coordinator.data.topology.visible_players
-            if player.uuid not in known
-        ]
+        players = {
+            player.uuid for player in coordinator.data.topology.visible_players
+        } | coordinator.kept_players()
+        # A released player that returns gets new entities.
+        known.intersection_update(players)
+        new = sorted(players - known)
         known.update(new)
         entities = [entity for uuid in new for entity in factory(uuid)]
         if entities:

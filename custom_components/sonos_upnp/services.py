@@ -287,7 +287,7 @@ async def _async_call_action(call: ServiceCall) -> ServiceResponse:
     service_name = call.data[ATTR_SERVICE]
     _check_call_action(service_name, call.data[ATTR_ACTION], dict(call.data))
     player = target.player
-    if player.host is None:
+    if (address := target.coordinator.address_of(player.uuid)) is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="player_without_address",
@@ -295,8 +295,7 @@ async def _async_call_action(call: ServiceCall) -> ServiceResponse:
         )
     try:
         result = await target.coordinator.client.call(
-            player.host,
-            player.port,
+            *address,
             service_name,
             call.data[ATTR_ACTION],
             call.data[ATTR_ARGUMENTS],

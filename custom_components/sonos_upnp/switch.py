@@ -52,8 +52,32 @@ async def async_setup_entry(
         known.clear()
         known.update(current)
 
+    async_remove_deleted_alarms(hass, entry)
     sync_alarms()
     entry.async_on_unload(coordinator.async_add_listener(sync_alarms))
+
+
+@callback
+def async_remove_deleted_alarms(
+    hass: HomeAssistant, entry: SonosUpnpConfigEntry
+) -> None:
+    """Remove the switches of alarms deleted while Home Assistant was away.
+
+    Runs after the first successful read, so the alarm list is the household's.
+    """
+    coordinator = entry.runtime_data.coordinator
+    current = {
+        alarm_unique_id(coordinator.household_id, alarm.alarm_id)
+        for alarm in coordinator.data.alarms.alarms
+    }
+    registry = er.async_get(hass)
+    # Every switch of the entry is an alarm's.
+    for registry_entry in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            registry_entry.domain == "switch"
+            and registry_entry.unique_id not in current
+        ):
+            registry.async_remove(registry_entry.entity_id)
 
 
 class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchEntity):
@@ -90,8 +114,11 @@ class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchE
 
     @property
     def available(self) -> bool:
-        """Return whether the alarm exists (alarms of sleeping rooms stay)."""
-        return super().available and self.alarm is not None
+        """Return whether the household answers and has the alarm.
+
+        Alarms of sleeping rooms stay available: any speaker can change them.
+        """
+        return self.coordinator.household_reachable and self.alarm is not None
 
     @property
     def is_on(self) -> bool | None:

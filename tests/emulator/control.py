@@ -97,6 +97,18 @@ def apply_fault(player: Player, payload: dict[str, Any]) -> None:
             household.fire_alarm(
                 int(alarm_id) if alarm_id is not None else None, room=target
             )
+        case "leave_out":
+            if payload.get("enabled", True):
+                household.left_out.add(target.uuid)
+            else:
+                household.left_out.discard(target.uuid)
+            household.topology_changed()
+        case "location":
+            household.locations[target.uuid] = payload["location"]
+            household.topology_changed()
+        case "legacy_topology":
+            household.legacy_topology = bool(payload.get("enabled", True))
+            household.topology_changed()
         case "clear":
             faults.clear()
         case other:

@@ -104,6 +104,13 @@ class Household:
         self.clock = Clock()
         self.alarm_run_number = 0
         self.topology_version = 0
+        # Topology quirks real households show (see README.md).
+        self.left_out: set[str] = set()
+        """Players missing from ZoneGroupState without a VanishedDevices entry."""
+        self.locations: dict[str, str | None] = {}
+        """Location attributes other than a player's own (None: no Location)."""
+        self.legacy_topology = False
+        """Send the pre-2019 shape: a bare <ZoneGroups> root, no VanishedDevices."""
         self._group_ids: dict[str, str] = {}
         self._group_counter = self._random.randrange(1, 1000)
         self._session: aiohttp.ClientSession | None = None
@@ -289,6 +296,21 @@ class Household:
         self.topology_changed()
         return player
 
+    async def move_player_to(self, player: Player, other: Household) -> None:
+        """Move a player to another household (reset, then set up there).
+
+        The reset makes it forget its subscriptions; it joins standalone.
+        """
+        self._hand_over(player)
+        self.players.remove(player)
+        await player.gena.forget()
+        player.household = other
+        player.coordinator = player
+        player.boot_seq += 1
+        other.players.append(player)
+        self.topology_changed()
+        other.topology_changed()
+
     async def remove_player(self, player: Player) -> None:
         """Take a player out of the household for good (factory reset)."""
         self._hand_over(player)
@@ -299,9 +321,10 @@ class Household:
     # -- documents --------------------------------------------------------
 
     def _member_attributes(self, player: Player) -> dict[str, str]:
+        location = self.locations.get(player.uuid, player.location)
         attributes = {
             "UUID": player.uuid,
-            "Location": player.location,
+            "Location": location or "",
             "ZoneName": player.room_name,
             "Icon": player.icon,
             "Configuration": "1",
@@ -312,6 +335,8 @@ class Household:
             "MinCompatibleVersion": "76.0-00000",
             "LegacyCompatibleVersion": "58.0-00000",
         }
+        if location is None:
+            del attributes["Location"]
         if player.channel_map_set:
             attributes["ChannelMapSet"] = player.channel_map_set
         if player.ht_sat_chan_map_set:
@@ -344,7 +369,11 @@ class Household:
         root = Element("ZoneGroupState")
         groups = SubElement(root, "ZoneGroups")
         for coordinator in self.visible_players:
-            if coordinator.coordinator is not coordinator or coordinator.vanished:
+            if (
+                coordinator.coordinator is not coordinator
+                or coordinator.vanished
+                or coordinator.uuid in self.left_out
+            ):
                 continue
             group = SubElement(
                 groups,
@@ -354,6 +383,8 @@ class Household:
             for member in self.group_members(coordinator):
                 if member.is_satellite or member.vanished:
                     continue  # satellites are nested under their primary
+                if member.uuid in self.left_out:
+                    continue
                 element = SubElement(
                     group, "ZoneGroupMember", self._member_attributes(member)
                 )
@@ -366,6 +397,8 @@ class Household:
                         SubElement(
                             element, "Satellite", self._member_attributes(satellite)
                         )
+        if self.legacy_topology:
+            return to_text(groups)
         vanished = SubElement(root, "VanishedDevices")
         for player in self.players:
             if player.vanished:

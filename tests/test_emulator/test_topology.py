@@ -167,3 +167,48 @@ async def test_64_player_household_starts_and_answers(
             assert result.outputs["CurrentZoneName"] == player.room_name
         groups = await _groups(session, household.players[-1])
     assert sum(len(m) for m in groups.values()) == 64
+
+
+async def test_topology_quirks_through_the_control_endpoint(
+    emulator_household: Household,
+) -> None:
+    living, kitchen, bedroom = emulator_household.players
+    async with aiohttp.ClientSession() as session:
+
+        async def fault(payload: dict) -> None:
+            async with session.post(
+                living.base_url + "/emulator/fault", json=payload
+            ) as response:
+                assert response.status == 200
+
+        async def state_xml() -> str:
+            result = await call(
+                session, bedroom, "ZoneGroupTopology", "GetZoneGroupState"
+            )
+            return result.outputs["ZoneGroupState"]
+
+        await fault({"fault": "leave_out", "target": kitchen.uuid})
+        root = SafeElementTree.fromstring(await state_xml())
+        members = {m.get("UUID") for m in root.iter("ZoneGroupMember")}
+        assert members == {living.uuid, bedroom.uuid}
+        assert not list(root.find("VanishedDevices"))  # missing, not vanished
+        await fault({"fault": "leave_out", "target": kitchen.uuid, "enabled": False})
+
+        await fault(
+            {"fault": "location", "target": kitchen.uuid, "location": bedroom.location}
+        )
+        await fault({"fault": "location", "target": living.uuid, "location": None})
+        root = SafeElementTree.fromstring(await state_xml())
+        locations = {
+            m.get("UUID"): m.get("Location") for m in root.iter("ZoneGroupMember")
+        }
+        assert locations == {
+            living.uuid: None,
+            kitchen.uuid: bedroom.location,
+            bedroom.uuid: bedroom.location,
+        }
+
+        await fault({"fault": "legacy_topology"})
+        root = SafeElementTree.fromstring(await state_xml())
+        assert root.tag == "ZoneGroups"
+        assert root.find("VanishedDevices") is None
