@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT, DOMAIN
+from custom_components.sonos_upnp.household_events import events_issue_id
 from tests.common import device_id_of, run_action, wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
@@ -309,10 +310,13 @@ async def test_unreachable_events_raise_a_repair_and_poll_until_they_flow(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await hass.async_block_till_done()
     expected = {
-        f"events_unreachable_{household.household_id}_{player.uuid}"
-        for player in household.players
+        events_issue_id(entry.entry_id, player.uuid) for player in household.players
     }
     assert issue_ids(hass) == expected
+    # Issue IDs are part of diagnostics downloads: no MAC, no household ID.
+    for issue_id in expected:
+        assert household.household_id not in issue_id
+        assert not any(player.uuid[7:19] in issue_id for player in household.players)
     issue = ir.async_get(hass).async_get_issue(DOMAIN, min(expected))
     assert issue is not None
     assert issue.translation_key == "events_unreachable"

@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sonos_upnp.const import DOMAIN
+from custom_components.sonos_upnp.reachability import unreachable_issue_id
 from tests.common import wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.household import Household
@@ -37,7 +38,7 @@ async def test_unreachable_household_is_unavailable_with_a_repair_issue(
     hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
 ) -> None:
     coordinator = init_integration.runtime_data.coordinator
-    issue_id = f"household_unreachable_{household.household_id}"
+    issue_id = unreachable_issue_id(init_integration.entry_id)
     alarm_id = add_emulated_alarm(household, 1)
     await wait_for(hass, lambda: hass.states.async_entity_ids("switch") != [])
     switch = switch_entity_id(hass, household, alarm_id)
@@ -71,7 +72,7 @@ async def test_unloading_drops_the_unreachable_issue(
     hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
 ) -> None:
     coordinator = init_integration.runtime_data.coordinator
-    issue_id = f"household_unreachable_{household.household_id}"
+    issue_id = unreachable_issue_id(init_integration.entry_id)
     for player in household.players:
         await player.go_offline()
     await coordinator.async_refresh()
@@ -108,10 +109,10 @@ async def test_switches_of_alarms_deleted_while_away_are_removed(
 async def test_setup_retrying_for_an_unreachable_household_raises_the_issue(
     hass: HomeAssistant, household: Household
 ) -> None:
-    issue_id = f"household_unreachable_{household.household_id}"
     for player in household.players:
         await player.go_offline()
     entry = entry_for(household)
+    issue_id = unreachable_issue_id(entry.entry_id)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -131,10 +132,10 @@ async def test_setup_retrying_for_an_unreachable_household_raises_the_issue(
 async def test_removing_a_retrying_entry_drops_the_issue(
     hass: HomeAssistant, household: Household
 ) -> None:
-    issue_id = f"household_unreachable_{household.household_id}"
     for player in household.players:
         await player.go_offline()
     entry = entry_for(household)
+    issue_id = unreachable_issue_id(entry.entry_id)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -89,8 +89,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) -
 
 async def async_remove_entry(hass: HomeAssistant, entry: SonosUpnpConfigEntry) -> None:
     """Drop the unreachable issue of an entry removed while retrying setup."""
-    assert entry.unique_id is not None
-    HouseholdReachability(hass, entry.unique_id, entry.title).async_clear()
+    HouseholdReachability(hass, entry.entry_id, entry.title).async_clear()
 
 
 async def async_remove_config_entry_device(

@@ -15,8 +15,8 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .alarm_problems import AlarmListProblems
 from .address_book import HostPort, OtherHouseholdError
+from .alarm_problems import AlarmListProblems
 from .const import (
     CONF_POLL_INTERVAL,
     CONF_UDN,
@@ -151,7 +151,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._run_sequence: str | None = None
         self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
         self.devices = HouseholdDevices(hass, self)
-        self.reachability = HouseholdReachability(hass, self.household_id, entry.title)
+        self.reachability = HouseholdReachability(hass, entry.entry_id, entry.title)
         self._polling_for_events = False
         self._alarm_relist = Debouncer(
             hass,

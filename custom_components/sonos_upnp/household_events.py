@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -49,6 +50,16 @@ START_RETRY_DELAYS = (1.0, 5.0, 15.0, 60.0)
 # Renewals double as the liveness check of a player: a shorter timeout than
 # the usual 30 minutes notices a silent player within five.
 SUBSCRIPTION_TIMEOUT = 600
+
+
+def events_issue_id(entry_id: str, uuid: str) -> str:
+    """Return the ID of a player's events-unreachable repair issue.
+
+    Repair issues are part of diagnostics downloads, and a player's UUID
+    carries its MAC address: the ID holds a digest of it instead.
+    """
+    digest = hashlib.sha256(uuid.encode()).hexdigest()[:12]
+    return f"events_unreachable_{entry_id}_{digest}"
 
 
 @dataclass(slots=True)
@@ -337,7 +348,7 @@ class HouseholdEvents:
         )
 
     def _issue_id(self, uuid: str) -> str:
-        return f"events_unreachable_{self.coordinator.household_id}_{uuid}"
+        return events_issue_id(self.coordinator.config_entry.entry_id, uuid)
 
     # Large households ----------------------------------------------------------
 

@@ -16,20 +16,29 @@ from .const import DOMAIN, LOGGER
 UNREACHABLE_ISSUE = "household_unreachable"
 
 
+def unreachable_issue_id(entry_id: str) -> str:
+    """Return the ID of an entry's unreachable-household issue."""
+    return f"{UNREACHABLE_ISSUE}_{entry_id}"
+
+
 class HouseholdReachability:
     """Raises and clears the household's unreachable issue on changes."""
 
-    def __init__(self, hass: HomeAssistant, household_id: str, title: str) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, title: str) -> None:
         """Start unknown: the first verdict decides."""
         self.hass = hass
-        self.household_id = household_id
+        self.entry_id = entry_id
         self.title = title
         self.reachable: bool | None = None
 
     @property
     def issue_id(self) -> str:
-        """Return the ID of the household's repair issue."""
-        return f"{UNREACHABLE_ISSUE}_{self.household_id}"
+        """Return the ID of the household's repair issue.
+
+        Repair issues are part of diagnostics downloads: the ID names the
+        entry, not the household ID, which stands for the Sonos account.
+        """
+        return unreachable_issue_id(self.entry_id)
 
     @callback
     def async_update(self, *, reachable: bool, addresses: int) -> None:
@@ -57,7 +66,6 @@ class HouseholdReachability:
             translation_key="household_unreachable",
             translation_placeholders={
                 "entry_title": self.title,
-                "household_id": self.household_id,
                 "addresses": str(addresses),
             },
         )
