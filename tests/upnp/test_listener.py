@@ -9,17 +9,18 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.sonos_upnp.upnp import safe_xml
 from custom_components.sonos_upnp.upnp.events import UpnpEvent
 from custom_components.sonos_upnp.upnp.exceptions import UpnpConnectionError
+from custom_components.sonos_upnp.upnp.http_server import HttpRequest
 from custom_components.sonos_upnp.upnp.listener import (
     MAX_PENDING_EVENTS,
+    STALE_SEQ_WINDOW,
     EventListener,
+    is_stale_seq,
     normalize_host,
 )
 
 LOCALHOST = "127.0.0.1"
-READ_CAPPED = "custom_components.sonos_upnp.upnp.listener.read_capped"
 SID = "uuid:RINCON_000E58A0B1C201400_sub0000000001"
 
 
@@ -265,14 +266,22 @@ async def test_bad_seq_is_400(
 
 
 @pytest.mark.parametrize(
-    ("seqs", "resync_before"),
+    ("seqs", "delivered", "resync_before"),
     [
-        ([0, 1, 2, 3], []),
-        ([0, 2, 3], [2]),  # gap
-        ([0, 1, 2, 1, 2], [1]),  # backwards (a repeat)
-        ([0, 1, 5, 0, 1], [5]),  # a fresh 0 restarts without a resync
-        ([4, 5], [4]),  # the initial event was missed
-        ([0, 1, 2, 2], [2]),  # duplicate
+        ([0, 1, 2, 3], [0, 1, 2, 3], []),
+        ([0, 2, 3], [0, 2, 3], [2]),  # gap
+        ([0, 1, 2, 1, 2], [0, 1, 2], []),  # repeats are dropped
+        ([0, 1, 2, 2], [0, 1, 2], []),  # a duplicate is dropped
+        ([0, 3, 2, 4], [0, 3, 4], [3]),  # a late event is dropped after the gap
+        ([0, 1, 5, 0, 1], [0, 1, 5], [5]),  # the initial event again: dropped
+        ([4, 5], [4, 5], [4]),  # the initial event was missed
+        ([0, 5000, 0, 1], [0, 5000, 0, 1], [5000]),  # counting afresh
+        ([0, 5000, 3, 4], [0, 5000, 3, 4], [5000, 3]),  # far back: afresh too
+        (
+            [0, 2**32 - 2, 2**32 - 1, 1, 2**32 - 1, 1, 2],
+            [0, 2**32 - 2, 2**32 - 1, 1, 2],
+            [2**32 - 2],
+        ),  # the wrap to 1 is newer; the SEQs before it are older
     ],
 )
 async def test_seq_tracking(
@@ -280,6 +289,7 @@ async def test_seq_tracking(
     recorder: Recorder,
     notify: Callable[..., Awaitable[int]],
     seqs: list[int],
+    delivered: list[int],
     resync_before: list[int],
 ) -> None:
     resynced_at: list[int] = []
@@ -290,11 +300,33 @@ async def test_seq_tracking(
 
     listener.register(SID, LOCALHOST, "AVTransport", recorder.on_event, on_resync)
     for seq in seqs:
+        # Dropped events are answered 200 too: the speaker did nothing wrong.
         assert await notify(seq) == 200
-    # Every event is still delivered, in order; a resync precedes the event
-    # that revealed the gap.
-    assert recorder.seqs == seqs
-    assert [seqs[index] for index in resynced_at] == resync_before
+    # Repeats and late events are dropped, so the state never goes back; a
+    # resync precedes the event that revealed a gap.
+    assert recorder.seqs == delivered
+    assert [delivered[index] for index in resynced_at] == resync_before
+
+
+@pytest.mark.parametrize(
+    ("last", "seq", "stale"),
+    [
+        (0, 0, True),
+        (0, 1, False),
+        (5, 5, True),
+        (5, 4, True),
+        (5, 6, False),
+        (5, 0, True),
+        (STALE_SEQ_WINDOW, 0, False),
+        (2**32 - 1, 1, False),
+        (1, 2**32 - 1, True),
+        (2**32 - 2, 2**32 - 1, False),
+        (2000, 2000 - STALE_SEQ_WINDOW, False),
+        (2000, 2001 - STALE_SEQ_WINDOW, True),
+    ],
+)
+def test_is_stale_seq(last: int, seq: int, stale: bool) -> None:
+    assert is_stale_seq(last, seq) is stale
 
 
 async def test_seq_wraps_to_one(
@@ -440,14 +472,14 @@ async def test_sid_registered_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = safe_xml.read_capped
+    real_read = HttpRequest.read_body
 
-    async def read_then_register(source: Any, max_bytes: int) -> bytes:
-        body = await real_read(source, max_bytes)
+    async def read_then_register(request: HttpRequest, max_bytes: int) -> bytes:
+        body = await real_read(request, max_bytes)
         listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
         return body
 
-    monkeypatch.setattr(READ_CAPPED, read_then_register)
+    monkeypatch.setattr(HttpRequest, "read_body", read_then_register)
     with listener.expect_from(LOCALHOST):
         assert await notify(0) == 200
     assert recorder.seqs == [0]
@@ -459,14 +491,14 @@ async def test_sid_dropped_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = safe_xml.read_capped
+    real_read = HttpRequest.read_body
 
-    async def read_then_unregister(source: Any, max_bytes: int) -> bytes:
-        body = await real_read(source, max_bytes)
+    async def read_then_unregister(request: HttpRequest, max_bytes: int) -> bytes:
+        body = await real_read(request, max_bytes)
         listener.unregister(SID)
         return body
 
-    monkeypatch.setattr(READ_CAPPED, read_then_unregister)
+    monkeypatch.setattr(HttpRequest, "read_body", read_then_unregister)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     assert await notify(0) == 412
     assert recorder.events == []
@@ -478,14 +510,14 @@ async def test_sid_moved_to_another_host_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = safe_xml.read_capped
+    real_read = HttpRequest.read_body
 
-    async def read_then_move(source: Any, max_bytes: int) -> bytes:
-        body = await real_read(source, max_bytes)
+    async def read_then_move(request: HttpRequest, max_bytes: int) -> bytes:
+        body = await real_read(request, max_bytes)
         listener.register(SID, "127.0.0.2", "AlarmClock", recorder.on_event)
         return body
 
-    monkeypatch.setattr(READ_CAPPED, read_then_move)
+    monkeypatch.setattr(HttpRequest, "read_body", read_then_move)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     assert await notify(0) == 403
     assert recorder.events == []
