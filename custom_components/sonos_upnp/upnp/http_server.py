@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -258,15 +259,15 @@ class GuardedHttpServer:
 
     async def start(self, host: str, port: int) -> None:
         """Bind host:port (an IP literal); UpnpConnectionError if that fails."""
+        # An IP literal only: resolving a name would block the event loop.
         try:
-            # NUMERICHOST: no name is resolved, so this cannot block the loop.
-            family, kind, proto, _, address = socket.getaddrinfo(
-                host,
-                port,
-                type=socket.SOCK_STREAM,
-                flags=socket.AI_NUMERICHOST | socket.AI_PASSIVE,
-            )[0]
-            listening = socket.socket(family, kind, proto)
+            ip = ipaddress.ip_address(host.partition("%")[0])
+        except ValueError as err:
+            raise UpnpConnectionError(f"cannot listen on {host}:{port}: {err}") from err
+        family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET  # noqa: PLR2004
+        address = (host, port, 0, 0) if family == socket.AF_INET6 else (host, port)
+        try:
+            listening = socket.socket(family, socket.SOCK_STREAM)
         except OSError as err:
             raise UpnpConnectionError(f"cannot listen on {host}:{port}: {err}") from err
         try:
@@ -471,11 +472,11 @@ class GuardedHttpServer:
         method, target, version = _parse_request_line(line)
         headers: dict[str, str] = {}
         size = len(line)
+        lines = 0
         while (line := await self._read_line(reader)) != b"\r\n":
             size += len(line)
-            if len(headers) >= self.limits.max_headers or (
-                size > self.limits.max_head_bytes
-            ):
+            lines += 1
+            if lines > self.limits.max_headers or size > self.limits.max_head_bytes:
                 raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
             _add_header(headers, line)
         _check_framing(headers, version)
