@@ -867,6 +867,10 @@ async def test_chunked_body_with_extensions_and_trailers(
         b"\r\n",  # no size at all
         b"3\r\nabcXY0\r\n\r\n",  # no CRLF after the chunk
         b"0\r\n" + b"X: y\r\n" * 40 + b"\r\n",  # endless trailers
+        b"0x3\r\nabc\r\n0\r\n\r\n",  # what int(x, 16) would take
+        b"+3\r\nabc\r\n0\r\n\r\n",
+        b"1_0\r\n" + b"a" * 16 + b"\r\n0\r\n\r\n",
+        b"3;" + b"x" * 9000 + b"\r\nabc\r\n0\r\n\r\n",  # an endless size line
     ],
 )
 async def test_broken_chunks_are_refused(
@@ -906,6 +910,29 @@ async def test_http_1_0_expect_continue_and_a_stray_blank_line(
     assert await answer(kept, raw_notify(3, extra="Connection: close\r\n")) == 200
     assert await closed_by_listener(kept[0], 1.0)
     assert recorder.seqs == [0, 1, 2, 3]
+
+
+async def test_a_bug_in_the_handler_is_logged_and_the_server_survives(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    real_read = HttpRequest.read_body
+
+    async def buggy(request: HttpRequest, max_bytes: int) -> bytes:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(HttpRequest, "read_body", buggy)
+    reader, writer = await hostile(guarded.port)
+    writer.write(raw_notify(0))
+    assert await closed_by_listener(reader, 1.0)
+    assert "Event listener failed on a request from 127.0.0.1" in caplog.text
+    monkeypatch.setattr(HttpRequest, "read_body", real_read)
+    assert await answer(await hostile(guarded.port), raw_notify(0)) == 200
+    assert guarded.connection_count == 1
 
 
 async def test_accept_failures_are_logged_once_and_shed_strangers(

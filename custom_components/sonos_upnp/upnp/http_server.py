@@ -55,6 +55,7 @@ _SINGLE_HEADERS: Final = frozenset(
     {"content-length", "transfer-encoding", "sid", "seq", "nt", "nts"}
 )
 _VERSIONS: Final = frozenset({"HTTP/1.0", "HTTP/1.1"})
+_HEX_DIGITS: Final = frozenset(b"0123456789abcdefABCDEF")
 # accept() failures that mean "no handle or memory now": wait, do not spin.
 _RESOURCE_ERRNOS: Final = frozenset(
     {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
@@ -126,14 +127,14 @@ class HttpRequest:
         chunks: list[bytes] = []
         size = 0
         while True:
-            line = await self._reader.readuntil(b"\r\n")
+            line = await read_line(self._reader)
             digits = line[:-2].partition(b";")[0].strip()
-            if not digits or len(digits) > _MAX_CHUNK_SIZE_DIGITS:
+            # int(x, 16) would also take "0x1f", "+1f" and "1_f".
+            if not 0 < len(digits) <= _MAX_CHUNK_SIZE_DIGITS or not (
+                set(digits) <= _HEX_DIGITS
+            ):
                 raise HttpError(HTTPStatus.BAD_REQUEST)
-            try:
-                chunk_size = int(digits, 16)
-            except ValueError:
-                raise HttpError(HTTPStatus.BAD_REQUEST) from None
+            chunk_size = int(digits, 16)
             if not chunk_size:
                 break
             size += chunk_size
@@ -144,9 +145,17 @@ class HttpRequest:
                 raise HttpError(HTTPStatus.BAD_REQUEST)
             chunks.append(chunk[:-2])
         for _ in range(self._limits.max_headers + 1):  # trailers, then a blank line
-            if await self._reader.readuntil(b"\r\n") == b"\r\n":
+            if await read_line(self._reader) == b"\r\n":
                 return b"".join(chunks)
         raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+
+
+async def read_line(reader: asyncio.StreamReader) -> bytes:
+    """Read a line up to CRLF; HttpError(431) when longer than the reader's limit."""
+    try:
+        return await reader.readuntil(b"\r\n")
+    except asyncio.LimitOverrunError:
+        raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE) from None
 
 
 type RequestHandler = Callable[[HttpRequest], Awaitable[HTTPStatus]]
@@ -413,6 +422,10 @@ class GuardedHttpServer:
                 deadline = loop.time() + limits.keepalive_timeout
         except TimeoutError, ConnectionError, asyncio.IncompleteReadError, OSError:
             pass  # a slow, vanished or shed peer: just close
+        except Exception:
+            _LOGGER.exception(
+                "Event listener failed on a request from %s", connection.host
+            )
         finally:
             if self._connections.get(connection) is asyncio.current_task():
                 del self._connections[connection]
@@ -435,9 +448,9 @@ class GuardedHttpServer:
         try:
             async with asyncio.timeout_at(deadline):
                 connection.idle = True
-                line = await self._read_line(reader)
+                line = await read_line(reader)
                 if line == b"\r\n":  # one stray blank line may precede a request
-                    line = await self._read_line(reader)
+                    line = await read_line(reader)
                 connection.idle = False
                 request = await self._read_head(line, reader, writer, connection.host)
             status = await self._handler(request)
@@ -456,12 +469,6 @@ class GuardedHttpServer:
             await self._linger(reader)
         return keep_alive
 
-    async def _read_line(self, reader: asyncio.StreamReader) -> bytes:
-        try:
-            return await reader.readuntil(b"\r\n")
-        except asyncio.LimitOverrunError:
-            raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE) from None
-
     async def _read_head(
         self,
         line: bytes,
@@ -473,7 +480,7 @@ class GuardedHttpServer:
         headers: dict[str, str] = {}
         size = len(line)
         lines = 0
-        while (line := await self._read_line(reader)) != b"\r\n":
+        while (line := await read_line(reader)) != b"\r\n":
             size += len(line)
             lines += 1
             if lines > self.limits.max_headers or size > self.limits.max_head_bytes:
