@@ -790,6 +790,21 @@ async def test_unusable_sid_is_a_response_error(
     assert subscription.health.failures == 1
 
 
+async def test_a_sid_handed_out_again_is_not_unsubscribed(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+) -> None:
+    # After a reboot the speaker's SID counter starts again: same SID.
+    speaker.sid_header = "uuid:RINCON_FAKE_sub0000000001"
+    subscription = make_subscription(stale_sids=("uuid:RINCON_FAKE_sub0000000001",))
+    await subscription.start()
+    assert subscription.sid == "uuid:RINCON_FAKE_sub0000000001"
+    assert listener.is_registered(subscription.sid)
+    assert speaker.of("UNSUBSCRIBE") == []
+    assert subscription.stale_sids == ()
+
+
 @pytest.fixture
 async def elsewhere(session: aiohttp.ClientSession) -> AsyncIterator[GenaSpeaker]:
     """Another server, where a hostile speaker redirects our requests to."""

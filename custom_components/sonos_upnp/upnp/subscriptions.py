@@ -271,6 +271,9 @@ class Subscription:
 
         The ones the speaker does not confirm are kept for the next time.
         """
+        # A speaker may hand out an old SID again (its counter restarts when
+        # it reboots): never UNSUBSCRIBE the current one.
+        self._stale_sids = [sid for sid in self._stale_sids if sid != self._sid]
         if not self._stale_sids:
             return
         sids = tuple(self._stale_sids)
