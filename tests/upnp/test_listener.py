@@ -775,6 +775,23 @@ async def test_speaker_request_in_flight_is_not_cut_for_newcomers(
     assert guarded.connection_count == 3
 
 
+async def test_kept_alive_connection_gets_the_head_timeout_for_its_next_head(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(keepalive_timeout=10.0)
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    connection = await hostile(guarded.port)
+    assert await answer(connection, raw_notify(0)) == 200
+    await asyncio.sleep(0.5)  # idle longer than a head may take: still open
+    connection[1].write(PARTIAL_HEAD)
+    started = time.monotonic()
+    assert await closed_by_listener(connection[0], 3.0)
+    assert 0.2 < time.monotonic() - started < 2.0
+    assert recorder.seqs == [0]
+
+
 @pytest.mark.parametrize("cap", ["max_connections", "max_connections_per_sender"])
 async def test_newcomer_is_refused_when_speakers_fill_every_place(
     start_listener: Callable[..., Awaitable[EventListener]],

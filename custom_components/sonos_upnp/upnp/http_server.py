@@ -9,9 +9,12 @@ Assistant's. A NOTIFY is one small request, so everything here is bounded:
   closes the oldest stranger's connection, or an idle one (a connection that
   has not sent a whole request line); a speaker's request in flight is never
   cut for a stranger.
-- time: a request's head must arrive within `head_timeout` of the connection
-  (or `keepalive_timeout` of the previous answer), its body within
-  `body_timeout`, our answer must leave within `write_timeout`.
+- time: a request's head must arrive within `head_timeout` of the connection,
+  its body within `body_timeout`, our answer must leave within
+  `write_timeout`. A kept-alive connection may wait `keepalive_timeout` for
+  its next request line (longer than clients keep idle connections, so that
+  they, not we, close them: a request sent as we close would be lost), then
+  the rest of that head is due within `head_timeout`.
 - bytes: `max_head_bytes` and `max_headers` for the head; the body's cap is
   the caller's (`HttpRequest.read_body`).
 
@@ -71,7 +74,7 @@ class ServerLimits:
     max_connections_per_sender: int = 32
     head_timeout: float = 5.0
     body_timeout: float = 10.0
-    keepalive_timeout: float = 15.0
+    keepalive_timeout: float = 60.0
     write_timeout: float = 5.0
     linger_timeout: float = 1.0
     max_head_bytes: int = 8 * 1024
@@ -405,7 +408,9 @@ class GuardedHttpServer:
     async def _serve(self, connection: _Connection, accepted: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         limits = self.limits
-        deadline = loop.time() + limits.head_timeout
+        # The first request's head is due head_timeout after the connection.
+        line_deadline = loop.time() + limits.head_timeout
+        head_deadline: float | None = line_deadline
         writer: asyncio.StreamWriter | None = None
         try:
             reader = asyncio.StreamReader(limit=limits.max_head_bytes)
@@ -418,8 +423,11 @@ class GuardedHttpServer:
             if connection.closed:  # shed while the transport was made
                 transport.abort()
                 return
-            while await self._serve_one(connection, reader, writer, deadline):
-                deadline = loop.time() + limits.keepalive_timeout
+            while await self._serve_one(
+                connection, reader, writer, line_deadline, head_deadline
+            ):
+                line_deadline = loop.time() + limits.keepalive_timeout
+                head_deadline = None
         except TimeoutError, ConnectionError, asyncio.IncompleteReadError, OSError:
             pass  # a slow, vanished or shed peer: just close
         except Exception:
@@ -441,17 +449,27 @@ class GuardedHttpServer:
         connection: _Connection,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
-        deadline: float,
+        line_deadline: float,
+        head_deadline: float | None,
     ) -> bool:
-        """Answer one request; return whether the connection stays open."""
+        """Answer one request; return whether the connection stays open.
+
+        The request line is due by line_deadline, the rest of the head by
+        head_deadline (None: head_timeout after the request line).
+        """
         request: HttpRequest | None = None
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout_at(line_deadline):
                 connection.idle = True
                 line = await read_line(reader)
                 if line == b"\r\n":  # one stray blank line may precede a request
                     line = await read_line(reader)
                 connection.idle = False
+            if head_deadline is None:
+                head_deadline = asyncio.get_running_loop().time() + (
+                    self.limits.head_timeout
+                )
+            async with asyncio.timeout_at(head_deadline):
                 request = await self._read_head(line, reader, writer, connection.host)
             status = await self._handler(request)
         except HttpError as err:
