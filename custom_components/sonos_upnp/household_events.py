@@ -7,7 +7,9 @@ topology. AlarmClock is household-wide, so a few players suffice.
 A subscription whose initial event (SEQ 0) does not arrive within
 INITIAL_EVENT_TIMEOUT means the speaker cannot reach our callback URL: the
 coordinator polls, a repair issue says what to change, and the subscription is
-retried with backoff until events flow, which ends both.
+retried with backoff until events flow, which ends both. A subscription that
+fails (SUBSCRIBE or renewal refused, unreachable or nonsensical answers) is
+retried with backoff too, and the coordinator polls until it works again.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class _Feed:
     address: tuple[str, int]
     subscription: Subscription
     events_seen: bool = False
+    # The last SUBSCRIBE or renewal failed; no success since.
+    failing: bool = False
     missing_since_retry: int = 0
     cancel_watchdog: CALLBACK_TYPE | None = None
     cancel_retry: CALLBACK_TYPE | None = None
@@ -127,13 +131,16 @@ class HouseholdEvents:
         if self._stopped:
             return
         wanted = self._wanted()
+        replaced: dict[tuple[str, str], tuple[str, ...]] = {}
         for key, feed in list(self._feeds.items()):
             player = wanted.get(key)
             if player is None or self._is_stale(feed, player):
+                if player is not None:
+                    replaced[key] = self._sids_of(feed)
                 self._drop(key)
         for key, player in wanted.items():
             if key not in self._feeds:
-                self._add(player, key[1])
+                self._add(player, key[1], replaced.get(key, ()))
 
     @staticmethod
     def _is_stale(feed: _Feed, player: Player) -> bool:
@@ -145,9 +152,22 @@ class HouseholdEvents:
         )
         return rebooted or (player.host, player.port) != feed.address
 
+    @staticmethod
+    def _sids_of(feed: _Feed) -> tuple[str, ...]:
+        """Return the SIDs a feed holds or could not UNSUBSCRIBE yet."""
+        subscription = feed.subscription
+        current = (subscription.sid,) if subscription.sid else ()
+        return (*subscription.stale_sids, *current)
+
     # One feed ------------------------------------------------------------------
 
-    def _add(self, player: Player, service: str) -> None:
+    def _add(
+        self, player: Player, service: str, stale_sids: tuple[str, ...] = ()
+    ) -> None:
+        """Subscribe to a player's service; UNSUBSCRIBE the SIDs it replaces.
+
+        A player that moved still sends to the SIDs it had at its old address.
+        """
         options = self.coordinator.config_entry.options
         key = (player.uuid, service)
         subscription = Subscription(
@@ -160,6 +180,7 @@ class HouseholdEvents:
             on_resync=lambda: self._on_resync(key),
             on_failure=lambda error: self._on_failure(key, error),
             requested_timeout=SUBSCRIPTION_TIMEOUT,
+            stale_sids=stale_sids,
             advertise_host=options.get(CONF_ADVERTISE_HOST),
             advertise_port=options.get(CONF_ADVERTISE_PORT),
         )
@@ -203,6 +224,8 @@ class HouseholdEvents:
                     await self._stopping.wait()
             if not self._is_current(feed):
                 return
+        if self._is_current(feed) and feed.failing:
+            self._subscription_works(feed)
         if self._is_current(feed) and not feed.events_seen:
 
             @callback
@@ -243,6 +266,8 @@ class HouseholdEvents:
         if not feed.events_seen:
             feed.events_seen = True
             self._events_arrive(feed)
+        if feed.failing:
+            self._subscription_works(feed)
         self.coordinator.async_set_player_available(feed.uuid, available=True)
         variables = event.variables
         if feed.service == TOPOLOGY:
@@ -258,6 +283,8 @@ class HouseholdEvents:
         """Re-read the state: a new subscription or a lost event may hide changes."""
         if (feed := self._feeds.get(key)) is None:
             return
+        if feed.failing:
+            self._subscription_works(feed)
         self.coordinator.async_set_player_available(feed.uuid, available=True)
         if feed.service == ALARM_CLOCK:
             self.coordinator.async_alarm_list_version("")
@@ -271,6 +298,22 @@ class HouseholdEvents:
         LOGGER.debug("Subscription %s of %s failed: %s", feed.service, feed.uuid, error)
         if feed.service == TOPOLOGY:
             self.coordinator.async_set_player_available(feed.uuid, available=False)
+        # The subscription retries with backoff; poll until it works.
+        feed.failing = True
+        self._update_polling()
+
+    def _subscription_works(self, feed: _Feed) -> None:
+        """End the polling a failed subscription started, unless others need it."""
+        feed.failing = False
+        self._update_polling()
+
+    def _update_polling(self) -> None:
+        """Poll while some feed fails or waits for its events after a retry."""
+        self.coordinator.async_set_polling(
+            polling=any(
+                f.failing or f.missing_since_retry for f in self._feeds.values()
+            )
+        )
 
     @callback
     def _on_no_initial_event(self, feed: _Feed) -> None:
@@ -343,9 +386,7 @@ class HouseholdEvents:
             if lacked:
                 LOGGER.info("Events from Sonos player %s arrive again", feed.uuid)
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(feed.uuid))
-        self.coordinator.async_set_polling(
-            polling=any(f.missing_since_retry for f in self._feeds.values())
-        )
+        self._update_polling()
 
     def _issue_id(self, uuid: str) -> str:
         return events_issue_id(self.coordinator.config_entry.entry_id, uuid)
@@ -410,6 +451,7 @@ class HouseholdEvents:
                     "awaiting_initial_event": feed.cancel_watchdog is not None,
                     "resubscribe_scheduled": feed.cancel_retry is not None,
                     "missing_events_retries": feed.missing_since_retry,
+                    "failing": feed.failing,
                     "health": health,
                 }
             )

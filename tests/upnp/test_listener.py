@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import pytest
 
-from custom_components.sonos_upnp.upnp import safe_xml
+from custom_components.sonos_upnp.upnp import http_server
 from custom_components.sonos_upnp.upnp.events import UpnpEvent
 from custom_components.sonos_upnp.upnp.exceptions import UpnpConnectionError
+from custom_components.sonos_upnp.upnp.http_server import HttpRequest, ServerLimits
 from custom_components.sonos_upnp.upnp.listener import (
     MAX_PENDING_EVENTS,
+    STALE_SEQ_WINDOW,
     EventListener,
+    is_stale_seq,
     normalize_host,
 )
 
 LOCALHOST = "127.0.0.1"
-READ_CAPPED = "custom_components.sonos_upnp.upnp.listener.read_capped"
 SID = "uuid:RINCON_000E58A0B1C201400_sub0000000001"
 
 
@@ -113,6 +120,13 @@ async def test_start_binds_a_port_and_stop_releases_it(socket_enabled: None) -> 
     states.append(event_listener.started)
     await event_listener.stop()  # idempotent
     assert states == [False, True, False]
+
+
+@pytest.mark.parametrize("host", ["sonos.local", "127.0.0.300"])
+async def test_listen_address_must_be_an_ip(socket_enabled: None, host: str) -> None:
+    # Resolving a name here would block the event loop.
+    with pytest.raises(UpnpConnectionError, match="cannot listen"):
+        await EventListener(host=host).start()
 
 
 async def test_port_in_use_is_a_connection_error(listener: EventListener) -> None:
@@ -265,14 +279,22 @@ async def test_bad_seq_is_400(
 
 
 @pytest.mark.parametrize(
-    ("seqs", "resync_before"),
+    ("seqs", "delivered", "resync_before"),
     [
-        ([0, 1, 2, 3], []),
-        ([0, 2, 3], [2]),  # gap
-        ([0, 1, 2, 1, 2], [1]),  # backwards (a repeat)
-        ([0, 1, 5, 0, 1], [5]),  # a fresh 0 restarts without a resync
-        ([4, 5], [4]),  # the initial event was missed
-        ([0, 1, 2, 2], [2]),  # duplicate
+        ([0, 1, 2, 3], [0, 1, 2, 3], []),
+        ([0, 2, 3], [0, 2, 3], [2]),  # gap
+        ([0, 1, 2, 1, 2], [0, 1, 2], []),  # repeats are dropped
+        ([0, 1, 2, 2], [0, 1, 2], []),  # a duplicate is dropped
+        ([0, 3, 2, 4], [0, 3, 4], [3]),  # a late event is dropped after the gap
+        ([0, 1, 5, 0, 1], [0, 1, 5], [5]),  # the initial event again: dropped
+        ([4, 5], [4, 5], [4]),  # the initial event was missed
+        ([0, 5000, 0, 1], [0, 5000, 0, 1], [5000]),  # counting afresh
+        ([0, 5000, 3, 4], [0, 5000, 3, 4], [5000, 3]),  # far back: afresh too
+        (
+            [0, 2**32 - 2, 2**32 - 1, 1, 2**32 - 1, 1, 2],
+            [0, 2**32 - 2, 2**32 - 1, 1, 2],
+            [2**32 - 2],
+        ),  # the wrap to 1 is newer; the SEQs before it are older
     ],
 )
 async def test_seq_tracking(
@@ -280,6 +302,7 @@ async def test_seq_tracking(
     recorder: Recorder,
     notify: Callable[..., Awaitable[int]],
     seqs: list[int],
+    delivered: list[int],
     resync_before: list[int],
 ) -> None:
     resynced_at: list[int] = []
@@ -290,11 +313,33 @@ async def test_seq_tracking(
 
     listener.register(SID, LOCALHOST, "AVTransport", recorder.on_event, on_resync)
     for seq in seqs:
+        # Dropped events are answered 200 too: the speaker did nothing wrong.
         assert await notify(seq) == 200
-    # Every event is still delivered, in order; a resync precedes the event
-    # that revealed the gap.
-    assert recorder.seqs == seqs
-    assert [seqs[index] for index in resynced_at] == resync_before
+    # Repeats and late events are dropped, so the state never goes back; a
+    # resync precedes the event that revealed a gap.
+    assert recorder.seqs == delivered
+    assert [delivered[index] for index in resynced_at] == resync_before
+
+
+@pytest.mark.parametrize(
+    ("last", "seq", "stale"),
+    [
+        (0, 0, True),
+        (0, 1, False),
+        (5, 5, True),
+        (5, 4, True),
+        (5, 6, False),
+        (5, 0, True),
+        (STALE_SEQ_WINDOW, 0, False),
+        (2**32 - 1, 1, False),
+        (1, 2**32 - 1, True),
+        (2**32 - 2, 2**32 - 1, False),
+        (2000, 2000 - STALE_SEQ_WINDOW, False),
+        (2000, 2001 - STALE_SEQ_WINDOW, True),
+    ],
+)
+def test_is_stale_seq(last: int, seq: int, stale: bool) -> None:
+    assert is_stale_seq(last, seq) is stale
 
 
 async def test_seq_wraps_to_one(
@@ -440,14 +485,14 @@ async def test_sid_registered_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = safe_xml.read_capped
+    real_read = HttpRequest.read_body
 
-    async def read_then_register(source: Any, max_bytes: int) -> bytes:
-        body = await real_read(source, max_bytes)
+    async def read_then_register(request: HttpRequest, max_bytes: int) -> bytes:
+        body = await real_read(request, max_bytes)
         listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
         return body
 
-    monkeypatch.setattr(READ_CAPPED, read_then_register)
+    monkeypatch.setattr(HttpRequest, "read_body", read_then_register)
     with listener.expect_from(LOCALHOST):
         assert await notify(0) == 200
     assert recorder.seqs == [0]
@@ -459,14 +504,14 @@ async def test_sid_dropped_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = safe_xml.read_capped
+    real_read = HttpRequest.read_body
 
-    async def read_then_unregister(source: Any, max_bytes: int) -> bytes:
-        body = await real_read(source, max_bytes)
+    async def read_then_unregister(request: HttpRequest, max_bytes: int) -> bytes:
+        body = await real_read(request, max_bytes)
         listener.unregister(SID)
         return body
 
-    monkeypatch.setattr(READ_CAPPED, read_then_unregister)
+    monkeypatch.setattr(HttpRequest, "read_body", read_then_unregister)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     assert await notify(0) == 412
     assert recorder.events == []
@@ -478,14 +523,14 @@ async def test_sid_moved_to_another_host_while_body_is_read(
     notify: Callable[..., Awaitable[int]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real_read = safe_xml.read_capped
+    real_read = HttpRequest.read_body
 
-    async def read_then_move(source: Any, max_bytes: int) -> bytes:
-        body = await real_read(source, max_bytes)
+    async def read_then_move(request: HttpRequest, max_bytes: int) -> bytes:
+        body = await real_read(request, max_bytes)
         listener.register(SID, "127.0.0.2", "AlarmClock", recorder.on_event)
         return body
 
-    monkeypatch.setattr(READ_CAPPED, read_then_move)
+    monkeypatch.setattr(HttpRequest, "read_body", read_then_move)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     assert await notify(0) == 403
     assert recorder.events == []
@@ -520,4 +565,434 @@ async def test_huge_body_is_refused_and_the_server_survives(
     huge = propertyset(ZoneName="x" * (4 * 1024 * 1024))
     assert await notify(0, huge) == 413
     assert await notify(0) == 200
+    assert recorder.seqs == [0]
+
+
+# --- a hostile network: raw connections from loopback strangers ---------------
+
+STRANGERS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+FAST = ServerLimits(
+    head_timeout=0.3, body_timeout=0.3, keepalive_timeout=0.3, linger_timeout=0.3
+)
+PARTIAL_HEAD = b"NOTIFY /notify HTTP/1.1\r\nHOST: x\r\n"
+
+type Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+def raw_notify(seq: int, *, body: bytes = RC_BODY, extra: str = "") -> bytes:
+    return (
+        f"NOTIFY /notify HTTP/1.1\r\nHOST: {LOCALHOST}\r\n"
+        f"CONTENT-LENGTH: {len(body)}\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
+        f"SID: {SID}\r\nSEQ: {seq}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+@pytest.fixture
+async def hostile() -> AsyncIterator[Callable[..., Awaitable[Connection]]]:
+    """Open raw connections to a listener from any loopback address."""
+    opened: list[asyncio.StreamWriter] = []
+
+    async def connect(port: int, source: str = LOCALHOST) -> Connection:
+        reader, writer = await asyncio.open_connection(
+            LOCALHOST, port, local_addr=(source, 0)
+        )
+        opened.append(writer)
+        return reader, writer
+
+    yield connect
+    for writer in opened:
+        writer.close()
+
+
+@pytest.fixture
+async def start_listener(
+    socket_enabled: None,
+) -> AsyncIterator[Callable[..., Awaitable[EventListener]]]:
+    """Start listeners with short timeouts, and other limits as asked."""
+    started: list[EventListener] = []
+
+    async def start(**limits: Any) -> EventListener:
+        event_listener = EventListener(host=LOCALHOST, limits=replace(FAST, **limits))
+        await event_listener.start()
+        started.append(event_listener)
+        return event_listener
+
+    yield start
+    for event_listener in started:
+        await event_listener.stop()
+
+
+@pytest.fixture
+async def guarded(
+    start_listener: Callable[..., Awaitable[EventListener]],
+) -> EventListener:
+    """A listener with short timeouts."""
+    return await start_listener()
+
+
+async def closed_by_listener(reader: asyncio.StreamReader, within: float) -> bool:
+    """Return whether the listener closes the connection within the time."""
+    try:
+        async with asyncio.timeout(within):
+            while await reader.read(65536):
+                pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+async def answer(connection: Connection, request: bytes, within: float = 1.0) -> int:
+    """Send a request on a connection; return the status of the answer."""
+    reader, writer = connection
+    writer.write(request)
+    async with asyncio.timeout(within):
+        head = await reader.readuntil(b"\r\n\r\n")
+    return int(head.split()[1])
+
+
+async def test_idle_connection_is_closed_after_the_head_timeout(
+    guarded: EventListener, hostile: Callable[..., Awaitable[Connection]]
+) -> None:
+    reader, writer = await hostile(guarded.port, STRANGERS[0])
+    writer.write(PARTIAL_HEAD)
+    started = time.monotonic()
+    assert await closed_by_listener(reader, 3.0)
+    assert 0.2 < time.monotonic() - started < 2.0
+    assert guarded.connection_count == 0
+
+
+async def test_trickled_head_is_cut_at_its_deadline(
+    guarded: EventListener, hostile: Callable[..., Awaitable[Connection]]
+) -> None:
+    reader, writer = await hostile(guarded.port, STRANGERS[0])
+    started = time.monotonic()
+    closed = False
+    for byte in PARTIAL_HEAD * 4:  # one byte every 50 ms: 6 s in all
+        try:
+            writer.write(bytes([byte]))
+            await writer.drain()
+        except ConnectionError:
+            closed = True
+            break
+        if await closed_by_listener(reader, 0.05):
+            closed = True
+            break
+    assert closed
+    assert time.monotonic() - started < 2.0
+
+
+async def test_missing_body_is_cut_after_the_body_timeout(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
+    reader, writer = await hostile(guarded.port)
+    writer.write(raw_notify(0)[:-10])  # the head and most of the body
+    assert await closed_by_listener(reader, 3.0)
+    assert recorder.events == []
+
+
+async def test_keep_alive_serves_several_notifies_then_idles_out(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    connection = await hostile(guarded.port)
+    for seq in range(3):
+        assert await answer(connection, raw_notify(seq)) == 200
+    assert recorder.seqs == [0, 1, 2]
+    assert await closed_by_listener(connection[0], 3.0)
+
+
+async def test_strangers_share_a_few_places_and_a_speaker_still_gets_in(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(
+        head_timeout=10.0,
+        max_connections=8,
+        max_stranger_connections=4,
+        max_connections_per_sender=3,
+    )
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    opened = []
+    for source in STRANGERS:
+        for _ in range(3):
+            reader, writer = await hostile(guarded.port, source)
+            writer.write(PARTIAL_HEAD)
+            opened.append(reader)
+    # The oldest strangers made room: four places for all strangers.
+    closed = [await closed_by_listener(reader, 0.1) for reader in opened]
+    assert closed == [True] * 5 + [False] * 4
+    assert guarded.connection_count == 4
+    started = time.monotonic()
+    assert await answer(await hostile(guarded.port), raw_notify(0)) == 200
+    assert time.monotonic() - started < 0.5
+    assert recorder.seqs == [0]
+
+
+async def test_one_sender_holds_few_connections(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+) -> None:
+    guarded = await start_listener(head_timeout=10.0, max_connections_per_sender=3)
+    opened = []
+    for _ in range(5):
+        reader, writer = await hostile(guarded.port, STRANGERS[0])
+        writer.write(PARTIAL_HEAD)
+        opened.append(reader)
+    closed = [await closed_by_listener(reader, 0.1) for reader in opened]
+    assert closed == [True, True, False, False, False]
+
+
+async def test_speaker_request_in_flight_is_not_cut_for_newcomers(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(head_timeout=10.0, max_connections=3)
+    guarded.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
+    in_flight = await hostile(guarded.port)
+    request = raw_notify(0, body=propertyset(A="1"))
+    in_flight[1].write(request[:40])  # the request line and a little more
+    idle_reader, _ = await hostile(guarded.port)
+    stranger, writer = await hostile(guarded.port, STRANGERS[0])
+    writer.write(PARTIAL_HEAD)
+    await asyncio.sleep(0.1)  # the listener has read what there is to read
+    # Full: a speaker's newcomer takes the stranger's place, the next one
+    # the oldest idle connection's; the request in flight goes on.
+    newcomers = [await hostile(guarded.port) for _ in range(2)]
+    assert await closed_by_listener(stranger, 1.0)
+    assert await closed_by_listener(idle_reader, 1.0)
+    assert await answer(in_flight, request[40:]) == 200
+    assert recorder.seqs == [0]
+    assert not await closed_by_listener(newcomers[1][0], 0.1)
+    assert guarded.connection_count == 3
+
+
+async def test_kept_alive_connection_gets_the_head_timeout_for_its_next_head(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(keepalive_timeout=10.0)
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    connection = await hostile(guarded.port)
+    assert await answer(connection, raw_notify(0)) == 200
+    await asyncio.sleep(0.5)  # idle longer than a head may take: still open
+    connection[1].write(PARTIAL_HEAD)
+    started = time.monotonic()
+    assert await closed_by_listener(connection[0], 3.0)
+    assert 0.2 < time.monotonic() - started < 2.0
+    assert recorder.seqs == [0]
+
+
+@pytest.mark.parametrize("cap", ["max_connections", "max_connections_per_sender"])
+async def test_newcomer_is_refused_when_speakers_fill_every_place(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    cap: str,
+) -> None:
+    guarded = await start_listener(head_timeout=10.0, body_timeout=10.0, **{cap: 2})
+    guarded.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
+    busy = []
+    for seq in range(2):
+        connection = await hostile(guarded.port)
+        request = raw_notify(seq, body=propertyset(A=str(seq)))
+        connection[1].write(request[:-5])  # head and body but its end
+        busy.append((connection, request[-5:]))
+    await asyncio.sleep(0.05)
+    newcomer, _ = await hostile(guarded.port)
+    assert await closed_by_listener(newcomer, 1.0)
+    for connection, rest in busy:
+        assert await answer(connection, rest) == 200
+    assert recorder.seqs == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"NOTIFY /notify\r\n\r\n", 400),
+        (b"NOTIFY /notify HTTP/2.0\r\n\r\n", 400),
+        (b"NOT IFY /notify HTTP/1.1\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nno colon\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\n folded: line\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nSEQ: 1\r\nSEQ: 2\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nContent-Length: " + b"9" * 30 + b"\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+        (
+            (
+                b"NOTIFY / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                b"Content-Length: 5\r\n\r\n"
+            ),
+            400,
+        ),
+        (b"NOTIFY / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        (b"NOTIFY / HTTP/1.1\r\nX: " + b"y" * 9000 + b"\r\n\r\n", 431),
+        (b"NOTIFY / HTTP/1.1\r\n" + b"X: y\r\n" * 40 + b"\r\n", 431),
+        (b"NOTIFY / HTTP/1.1\r\n" + (b"X: " + b"y" * 5000 + b"\r\n") * 2, 431),
+    ],
+)
+async def test_malformed_requests_are_refused(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    request_bytes: bytes,
+    status: int,
+) -> None:
+    connection = await hostile(guarded.port)
+    assert await answer(connection, request_bytes) == status
+    assert await closed_by_listener(connection[0], 2.0)
+
+
+def chunked_notify(seq: int, chunks: list[bytes], trailer: bytes = b"") -> bytes:
+    head = (
+        f"NOTIFY /notify HTTP/1.1\r\nHOST: {LOCALHOST}\r\n"
+        "TRANSFER-ENCODING: chunked\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
+        f"SID: {SID}\r\nSEQ: {seq}\r\n\r\n"
+    ).encode()
+    body = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks)
+    return head + body + b"0\r\n" + trailer + b"\r\n"
+
+
+async def test_chunked_body_with_extensions_and_trailers(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    connection = await hostile(guarded.port)
+    request = chunked_notify(0, [RC_BODY[:100], RC_BODY[100:]], b"X-Trailer: 1\r\n")
+    assert await answer(connection, request) == 200
+    assert await answer(connection, chunked_notify(1, [RC_BODY])) == 200
+    assert recorder.seqs == [0, 1]
+    assert recorder.events[0].last_change == {"Volume": "12", "Volume_LF": "100"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"zz\r\nabc\r\n0\r\n\r\n",  # not hex
+        b"123456789\r\n",  # a chunk size of nine digits
+        b"\r\n",  # no size at all
+        b"3\r\nabcXY0\r\n\r\n",  # no CRLF after the chunk
+        b"0\r\n" + b"X: y\r\n" * 40 + b"\r\n",  # endless trailers
+        b"0x3\r\nabc\r\n0\r\n\r\n",  # what int(x, 16) would take
+        b"+3\r\nabc\r\n0\r\n\r\n",
+        b"1_0\r\n" + b"a" * 16 + b"\r\n0\r\n\r\n",
+        b"3;" + b"x" * 9000 + b"\r\nabc\r\n0\r\n\r\n",  # an endless size line
+    ],
+)
+async def test_broken_chunks_are_refused(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    body: bytes,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    connection = await hostile(guarded.port)
+    request = chunked_notify(0, [])
+    head = request[: request.index(b"\r\n\r\n") + 4]
+    assert await answer(connection, head + body) in {400, 431}
+    assert recorder.events == []
+
+
+async def test_http_1_0_expect_continue_and_a_stray_blank_line(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    reader, writer = await hostile(guarded.port)
+    request = raw_notify(0, extra="Expect: 100-continue\r\n")
+    head, _, body = request.partition(b"\r\n\r\n")
+    writer.write(b"\r\n" + head + b"\r\n\r\n")
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 1.0)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert await answer((reader, writer), body) == 200
+    # HTTP/1.0 closes after the answer unless asked to keep the connection.
+    request = raw_notify(1).replace(b"HTTP/1.1", b"HTTP/1.0", 1)
+    assert await answer((reader, writer), request) == 200
+    assert await closed_by_listener(reader, 1.0)
+    kept = await hostile(guarded.port)
+    request = raw_notify(2, extra="Connection: keep-alive\r\n")
+    assert await answer(kept, request.replace(b"HTTP/1.1", b"HTTP/1.0", 1)) == 200
+    assert await answer(kept, raw_notify(3, extra="Connection: close\r\n")) == 200
+    assert await closed_by_listener(kept[0], 1.0)
+    assert recorder.seqs == [0, 1, 2, 3]
+
+
+async def test_a_bug_in_the_handler_is_logged_and_the_server_survives(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    real_read = HttpRequest.read_body
+
+    async def buggy(request: HttpRequest, max_bytes: int) -> bytes:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(HttpRequest, "read_body", buggy)
+    reader, writer = await hostile(guarded.port)
+    writer.write(raw_notify(0))
+    assert await closed_by_listener(reader, 1.0)
+    assert "Event listener failed on a request from 127.0.0.1" in caplog.text
+    monkeypatch.setattr(HttpRequest, "read_body", real_read)
+    assert await answer(await hostile(guarded.port), raw_notify(0)) == 200
+    assert guarded.connection_count == 1
+
+
+async def test_accept_failures_are_logged_once_and_shed_strangers(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guarded.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
+    stranger, writer = await hostile(guarded.port, STRANGERS[0])
+    writer.write(PARTIAL_HEAD)
+    await asyncio.sleep(0.05)
+    loop = asyncio.get_running_loop()
+    real_accept = loop.sock_accept
+    failures = [
+        OSError(errno.EMFILE, "Too many open files"),
+        ConnectionAbortedError(),
+        OSError(errno.EMFILE, "Too many open files"),
+        OSError(errno.EPROTO, "Protocol error"),
+    ]
+
+    async def failing_accept(sock: socket.socket) -> tuple[socket.socket, Any]:
+        if failures:
+            raise failures.pop(0)
+        return await real_accept(sock)
+
+    monkeypatch.setattr(loop, "sock_accept", failing_accept)
+    monkeypatch.setattr(http_server, "SHORTAGE_HOLD", 0.3)
+    with caplog.at_level(logging.DEBUG, logger=http_server.__name__):
+        # The failures are spent on the pending accept, before this arrives.
+        assert await answer(await hostile(guarded.port), raw_notify(0)) == 200
+        assert await closed_by_listener(stranger, 1.0)  # shed for its handle
+        # Short of handles, strangers are turned away at once ...
+        turned_away, _ = await hostile(guarded.port, STRANGERS[1])
+        assert await closed_by_listener(turned_away, 1.0)
+        # ... until accept() has worked for a while.
+        await asyncio.sleep(0.35)
+        welcome, writer = await hostile(guarded.port, STRANGERS[1])
+        writer.write(PARTIAL_HEAD)
+        assert not await closed_by_listener(welcome, 0.1)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "cannot accept connections" in warnings[0].getMessage()
+    assert "accepts connections again" in caplog.text
     assert recorder.seqs == [0]

@@ -20,9 +20,12 @@ from custom_components.sonos_upnp.upnp.exceptions import (
     SubscriptionError,
     UpnpArgumentError,
     UpnpConnectionError,
+    UpnpResponseError,
 )
 from custom_components.sonos_upnp.upnp.listener import EventListener
 from custom_components.sonos_upnp.upnp.subscriptions import (
+    MAX_TIMEOUT_SECONDS,
+    MIN_TIMEOUT_SECONDS,
     Subscription,
     SubscriptionHealth,
     SubscriptionManager,
@@ -59,6 +62,10 @@ class GenaSpeaker:
     renew_status: int = 200
     initial_event: bool = True
     hang: bool = False
+    # A hostile speaker: answers every request with a 307 to this URL, or
+    # hands out this SID.
+    redirect_to: str | None = None
+    sid_header: str | None = None
     port: int = 0
     requests: list[Received] = field(default_factory=list)
     callbacks: dict[str, str] = field(default_factory=dict)
@@ -90,6 +97,10 @@ class GenaSpeaker:
         """Come back on the same port having forgotten every subscription."""
         self.callbacks.clear()
         self.seqs.clear()
+        await self.resume()
+
+    async def resume(self) -> None:
+        """Come back on the same port, subscriptions intact (a network outage)."""
         self.release = asyncio.Event()
         await self.start()
 
@@ -120,6 +131,8 @@ class GenaSpeaker:
         self.received.set()
         if self.hang:
             await self.release.wait()
+        if self.redirect_to is not None:
+            return web.Response(status=307, headers={"Location": self.redirect_to})
         if request.method == "UNSUBSCRIBE":
             sid = request.headers.get("SID", "")
             self.unsubscribed.set()
@@ -138,7 +151,7 @@ class GenaSpeaker:
             assert await self.notify(sid) == 200
         headers = {"TIMEOUT": self.grant}
         if self.send_sid:
-            headers["SID"] = sid
+            headers["SID"] = self.sid_header or sid
         return web.Response(headers=headers)
 
     def _renew(self, request: web.Request) -> web.Response:
@@ -229,6 +242,7 @@ def fast_subscription(
         "on_resync": owner.on_resync,
         "on_failure": owner.on_failure,
         "min_renew_delay": 0.05,
+        "granted_range": (1, MAX_TIMEOUT_SECONDS),
         "backoff_initial": 0.05,
         "backoff_max": 0.2,
         "timeout": 5.0,
@@ -692,7 +706,15 @@ def test_repr(
     ("header", "seconds"),
     [
         ("Second-300", 300),
-        ("second-7", 7),
+        ("second-7", MIN_TIMEOUT_SECONDS),
+        ("Second-0", MIN_TIMEOUT_SECONDS),
+        ("Second-86400", 86400),
+        ("Second-0086400", 86400),
+        ("Second-86401", MAX_TIMEOUT_SECONDS),
+        ("Second-" + "9" * 20, MAX_TIMEOUT_SECONDS),
+        ("Second-" + "9" * 400, MAX_TIMEOUT_SECONDS),
+        ("Second-" + "9" * 5000, MAX_TIMEOUT_SECONDS),
+        ("Second-\u0661\u0662\u0663", 1800),  # non-ASCII digits: malformed
         (" Second-1800 ", 1800),
         ("Second-infinite", 1800),
         ("infinite", 1800),
@@ -703,6 +725,195 @@ def test_repr(
 )
 def test_parse_timeout(header: str | None, seconds: int) -> None:
     assert parse_timeout(header, 1800) == seconds
+
+
+# --- a hostile or unreliable speaker ------------------------------------------
+
+
+@pytest.mark.parametrize("digits", [20, 400, 5000])
+async def test_absurd_grant_is_clamped_and_renewed_within_a_day(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    owner: Owner,
+    digits: int,
+) -> None:
+    speaker.grant = "Second-" + "9" * digits
+    subscription = make_subscription(
+        granted_range=(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS)
+    )
+    await subscription.start()
+    health = subscription.health
+    assert health.granted_timeout == MAX_TIMEOUT_SECONDS
+    assert health.renew_at is not None
+    assert 0 < health.renew_at - time.monotonic() <= MAX_TIMEOUT_SECONDS / 2
+    assert (health.active, health.failures) == (True, 0)
+    assert [event.seq for event in owner.events] == [0]
+
+
+async def test_tiny_grant_is_taken_as_a_minute(
+    make_subscription: Callable[..., Subscription], speaker: GenaSpeaker
+) -> None:
+    speaker.grant = "Second-0"
+    subscription = make_subscription(
+        granted_range=(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS)
+    )
+    await subscription.start()
+    assert subscription.health.granted_timeout == MIN_TIMEOUT_SECONDS
+    renew_at = subscription.health.renew_at
+    assert renew_at is not None
+    assert renew_at - time.monotonic() > MIN_TIMEOUT_SECONDS / 2 - 5
+    assert len(speaker.of("SUBSCRIBE")) == 1
+
+
+@pytest.mark.parametrize(
+    "sid", ["uuid:two words", "uuid:" + "x" * 300, "uuid:tab\tinside", "uuid:é"]
+)
+async def test_unusable_sid_is_a_response_error(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+    owner: Owner,
+    sid: str,
+) -> None:
+    speaker.initial_event = False
+    speaker.sid_header = sid
+    subscription = make_subscription()
+    with pytest.raises(UpnpResponseError, match="unusable SID"):
+        await subscription.start()
+    assert not listener.is_registered(sid)
+    assert isinstance(owner.failures[0], UpnpResponseError)
+    assert subscription.health.failures == 1
+
+
+async def test_a_sid_handed_out_again_is_not_unsubscribed(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+) -> None:
+    # After a reboot the speaker's SID counter starts again: same SID.
+    speaker.sid_header = "uuid:RINCON_FAKE_sub0000000001"
+    subscription = make_subscription(stale_sids=("uuid:RINCON_FAKE_sub0000000001",))
+    await subscription.start()
+    assert subscription.sid == "uuid:RINCON_FAKE_sub0000000001"
+    assert listener.is_registered(subscription.sid)
+    assert speaker.of("UNSUBSCRIBE") == []
+    assert subscription.stale_sids == ()
+
+
+@pytest.fixture
+async def elsewhere(session: aiohttp.ClientSession) -> AsyncIterator[GenaSpeaker]:
+    """Another server, where a hostile speaker redirects our requests to."""
+    other = GenaSpeaker(session)
+    await other.start()
+    try:
+        yield other
+    finally:
+        await other.stop()
+
+
+async def test_subscribe_follows_no_redirect(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    elsewhere: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    speaker.redirect_to = f"http://{LOCALHOST}:{elsewhere.port}/AlarmClock/Event"
+    subscription = make_subscription()
+    with pytest.raises(SubscriptionError) as caught:
+        await subscription.start()
+    assert caught.value.status == 307
+    assert len(speaker.of("SUBSCRIBE")) == 1
+    # Our callback URL went nowhere else.
+    assert elsewhere.requests == []
+    assert owner.failures == [caught.value]
+
+
+async def test_renewal_and_unsubscribe_follow_no_redirect(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    elsewhere: GenaSpeaker,
+    owner: Owner,
+) -> None:
+    speaker.grant = "Second-1"
+    subscription = make_subscription(renew_fraction=0.1)
+    await subscription.start()
+    speaker.redirect_to = f"http://{LOCALHOST}:{elsewhere.port}/AlarmClock/Event"
+    # The renewal fails on the 307, and so do the fresh SUBSCRIBEs after it.
+    await owner.wait_for(lambda: len(owner.failures) >= 2)
+    assert all(
+        isinstance(err, SubscriptionError) and err.status == 307
+        for err in owner.failures
+    )
+    await subscription.stop()
+    assert speaker.of("UNSUBSCRIBE")
+    assert elsewhere.requests == []
+
+
+async def test_speaker_back_from_an_outage_is_rid_of_the_old_sid(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+    listener: EventListener,
+    owner: Owner,
+) -> None:
+    speaker.grant = "Second-1"
+    subscription = make_subscription(renew_fraction=0.1)
+    await subscription.start()
+    old_sid = subscription.sid
+    assert old_sid is not None
+    await speaker.stop()
+    await owner.wait_for(lambda: len(owner.failures) >= 2)
+    assert subscription.stale_sids == (old_sid,)
+    # Back without a reboot: the speaker still holds the old subscription.
+    await speaker.resume()
+    await owner.wait_for(lambda: owner.resyncs >= 1)
+    new_sid = subscription.sid
+    assert new_sid not in (None, old_sid)
+    [unsubscribe] = speaker.of("UNSUBSCRIBE")
+    assert unsubscribe.headers["SID"] == old_sid
+    assert set(speaker.callbacks) == {new_sid}
+    assert subscription.stale_sids == ()
+    assert not listener.is_registered(old_sid)
+    assert listener.is_registered(new_sid)
+
+
+async def test_sid_a_stop_could_not_unsubscribe_goes_at_the_next_start(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+) -> None:
+    subscription = make_subscription()
+    await subscription.start()
+    old_sid = subscription.sid
+    assert old_sid is not None
+    await speaker.stop()
+    await subscription.stop()  # the UNSUBSCRIBE cannot reach the speaker
+    assert subscription.stale_sids == (old_sid,)
+    await speaker.resume()
+    await subscription.start()
+    assert [r.headers["SID"] for r in speaker.of("UNSUBSCRIBE")] == [old_sid]
+    assert set(speaker.callbacks) == {subscription.sid}
+    assert subscription.stale_sids == ()
+
+
+async def test_stale_sids_given_are_unsubscribed_and_kept_on_failure(
+    make_subscription: Callable[..., Subscription],
+    speaker: GenaSpeaker,
+) -> None:
+    subscription = make_subscription(stale_sids=("uuid:moved-1", "uuid:moved-2"))
+    speaker.callbacks["uuid:moved-1"] = "http://127.0.0.1:9/notify"
+    real_handle = speaker.handle
+
+    async def refuse_second(request: web.Request) -> web.Response:
+        if request.headers.get("SID") == "uuid:moved-2":
+            return web.Response(status=500)
+        return await real_handle(request)
+
+    speaker.handle = refuse_second  # type: ignore[method-assign]
+    await speaker.stop()
+    await speaker.resume()
+    await subscription.start()
+    assert "uuid:moved-1" not in speaker.callbacks
+    # Refused with a 500: kept for the next subscription.
+    assert subscription.stale_sids == ("uuid:moved-2",)
 
 
 # --- SubscriptionManager ------------------------------------------------------

@@ -4,6 +4,9 @@ One `EventListener` serves every subscription of the integration. Each
 subscription registers its SID with the speaker's host and a callback; the
 listener checks every NOTIFY (headers, sender, size, body), tracks the event
 sequence per SID and calls the callback synchronously in the event loop.
+Connections, reads and waits are bounded by `http_server.ServerLimits`; the
+hosts of registered SIDs (and of SUBSCRIBEs in flight) are speakers there,
+every other host a stranger.
 """
 
 from __future__ import annotations
@@ -11,18 +14,16 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Final
 
-from aiohttp import web
-
-from .error_text import describe_os_error
 from .events import UpnpEvent, build_event, parse_property_set
 from .exceptions import UpnpConnectionError, UpnpResponseError
-from .safe_xml import read_capped
+from .http_server import GuardedHttpServer, HttpError, HttpRequest, ServerLimits
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ DEFAULT_PENDING_TTL: Final = 5.0
 MAX_PENDING_EVENTS: Final = 64
 # GENA: SEQ is a 32-bit counter that wraps to 1, never back to 0.
 _SEQ_MAX: Final = 2**32 - 1
+# An event at most this far behind the last one delivered for its SID is a
+# repeat or a late arrival, and dropped; one further back means the speaker
+# started counting again, and is delivered (with a resync).
+STALE_SEQ_WINDOW: Final = 1024
 
 type EventCallback = Callable[[UpnpEvent], None]
 type ResyncCallback = Callable[[str], None]
@@ -45,7 +50,7 @@ class _Registration:
     service: str
     callback: EventCallback
     on_resync: ResyncCallback | None
-    next_seq: int | None = None
+    last_seq: int | None = None
 
 
 @dataclass(slots=True)
@@ -64,15 +69,6 @@ class _Pending:
     events: dict[str, list[_PendingEvent]] = field(default_factory=dict)
 
 
-class _RefusedError(Exception):
-    """A NOTIFY the listener answers with an error status."""
-
-    def __init__(self, status: HTTPStatus) -> None:
-        """Keep the status to answer with."""
-        super().__init__(status)
-        self.status = status
-
-
 def normalize_host(host: str) -> str:
     """Return an IP in canonical form (IPv4-mapped IPv6 as IPv4); names as is."""
     try:
@@ -89,11 +85,27 @@ def _next_seq(seq: int) -> int:
     return 1 if seq >= _SEQ_MAX else seq + 1
 
 
-class EventListener:
-    """An aiohttp server answering NOTIFY on any path.
+def is_stale_seq(last: int, seq: int) -> bool:
+    """Return whether seq repeats or precedes last, the SEQ last delivered.
 
-    Speaker hosts must be IP addresses: the sender of a NOTIFY is checked
-    against the host its SID was registered for.
+    SEQ counts 0 (the initial event), 1 ... 2**32-1, then 1 again.
+    """
+    if seq == 0:
+        # The initial event again: a repeat, unless the count went so far
+        # that the speaker must have started afresh.
+        return last < STALE_SEQ_WINDOW
+    if last == 0:
+        return False
+    # Distance back from last to seq on the ring 1 .. 2**32-1.
+    return (last - seq) % _SEQ_MAX < STALE_SEQ_WINDOW
+
+
+class EventListener:
+    """A server answering NOTIFY on any path.
+
+    The host must be an IP address (the default listens on every IPv4
+    interface). Speaker hosts must be IP addresses too: the sender of a NOTIFY
+    is checked against the host its SID was registered for.
     """
 
     def __init__(
@@ -103,58 +115,59 @@ class EventListener:
         port: int = 0,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         pending_ttl: float = DEFAULT_PENDING_TTL,
+        limits: ServerLimits | None = None,
     ) -> None:
         """Configure the server; nothing is bound before `start`."""
         self._host = host
         self._requested_port = port
         self._max_body_bytes = max_body_bytes
         self._pending_ttl = pending_ttl
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        self._server = GuardedHttpServer(
+            self._handle, self._is_speaker, normalize_host, limits
+        )
+        self._started = False
         self._registrations: dict[str, _Registration] = {}
+        self._registered_hosts: Counter[str] = Counter()
         self._pending = _Pending()
 
     @property
     def port(self) -> int:
         """Return the port the server is bound to."""
-        if self._port is None:
+        port = self._server.port
+        if port is None:
             raise UpnpConnectionError("event listener is not started")
-        return self._port
+        return port
 
     @property
     def started(self) -> bool:
         """Return whether the server is running."""
-        return self._runner is not None
+        return self._started
+
+    @property
+    def connection_count(self) -> int:
+        """Return how many connections are open (for diagnostics and tests)."""
+        return self._server.connection_count
 
     async def start(self) -> None:
         """Bind the server; raise UpnpConnectionError if the port is unavailable."""
-        if self._runner is not None:
+        if self._started:
             return
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, self._host, self._requested_port)
-        try:
-            await site.start()
-        except OSError as err:
-            await runner.cleanup()
-            raise UpnpConnectionError(
-                f"cannot listen on {self._host}:{self._requested_port}: "
-                f"{describe_os_error(err)}"
-            ) from err
-        self._runner = runner
-        self._port = runner.addresses[0][1]
-        _LOGGER.debug("Event listener on %s:%s", self._host, self._port)
+        await self._server.start(self._host, self._requested_port)
+        self._started = True
+        _LOGGER.debug("Event listener on %s:%s", self._host, self.port)
 
     async def stop(self) -> None:
         """Close the server and forget every registration."""
-        runner, self._runner = self._runner, None
-        self._port = None
         self._registrations.clear()
+        self._registered_hosts.clear()
         self._pending = _Pending()
-        if runner is not None:
-            await runner.cleanup()
+        if self._started:
+            self._started = False
+            await self._server.stop()
+
+    def _is_speaker(self, host: str) -> bool:
+        """Return whether host is a speaker we subscribed to (or are subscribing)."""
+        return host in self._registered_hosts or host in self._pending.expected_hosts
 
     def register(
         self,
@@ -171,7 +184,9 @@ class EventListener:
         sid are delivered now, in SEQ order.
         """
         registration = _Registration(normalize_host(host), service, callback, on_resync)
+        self._forget_host_of(sid)
         self._registrations[sid] = registration
+        self._registered_hosts[registration.host] += 1
         self._expire_pending()
         early = self._pending.events.pop(sid, [])
         for pending in sorted(early, key=lambda item: item.event.seq):
@@ -181,8 +196,15 @@ class EventListener:
 
     def unregister(self, sid: str) -> None:
         """Stop delivering events for sid (unknown SIDs are ignored)."""
+        self._forget_host_of(sid)
         self._registrations.pop(sid, None)
         self._pending.events.pop(sid, None)
+
+    def _forget_host_of(self, sid: str) -> None:
+        if (registration := self._registrations.get(sid)) is not None:
+            self._registered_hosts[registration.host] -= 1
+            if not self._registered_hosts[registration.host]:
+                del self._registered_hosts[registration.host]
 
     def is_registered(self, sid: str) -> bool:
         """Return whether events for sid are delivered."""
@@ -234,7 +256,12 @@ class EventListener:
 
     def _deliver(self, sid: str, registration: _Registration, event: UpnpEvent) -> None:
         """Check the sequence, then hand the event to the owner."""
-        expected = 0 if registration.next_seq is None else registration.next_seq
+        last = registration.last_seq
+        if last is not None and is_stale_seq(last, event.seq):
+            # A repeat or a late arrival: delivering it would set older state.
+            _LOGGER.debug("SID %s: SEQ %s after %s dropped", sid, event.seq, last)
+            return
+        expected = 0 if last is None else _next_seq(last)
         # A fresh SEQ 0 restarts the sequence with a full state: no resync.
         if event.seq not in (expected, 0):
             _LOGGER.debug(
@@ -248,58 +275,52 @@ class EventListener:
                     registration.on_resync(sid)
                 except Exception:
                     _LOGGER.exception("Resync callback for %s failed", sid)
-        registration.next_seq = _next_seq(event.seq)
+        registration.last_seq = event.seq
         try:
             registration.callback(event)
         except Exception:
             _LOGGER.exception("Event callback for %s failed", sid)
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: HttpRequest) -> HTTPStatus:
         """Answer one request; only well-formed NOTIFYs from known SIDs pass."""
-        try:
-            event = await self._read_notify(request)
-        except _RefusedError as refused:
-            return web.Response(status=refused.status)
+        event = await self._read_notify(request)
         # The SID may have been registered or dropped while the body was read.
         registration = self._registrations.get(event.sid)
         if registration is None:
             if event.host in self._pending.expected_hosts and self._keep_early(event):
-                return web.Response()
-            return web.Response(status=HTTPStatus.PRECONDITION_FAILED)
+                return HTTPStatus.OK
+            return HTTPStatus.PRECONDITION_FAILED
         if registration.host != event.host:
-            return web.Response(status=HTTPStatus.FORBIDDEN)
+            return HTTPStatus.FORBIDDEN
         self._deliver(
             event.sid, registration, replace(event, service=registration.service)
         )
-        return web.Response()
+        return HTTPStatus.OK
 
-    async def _read_notify(self, request: web.Request) -> UpnpEvent:
+    async def _read_notify(self, request: HttpRequest) -> UpnpEvent:
         """Check a request's headers, sender and body; return its event."""
         if request.method != "NOTIFY":
-            raise _RefusedError(HTTPStatus.METHOD_NOT_ALLOWED)
-        if (
-            request.headers.get("NT") != "upnp:event"
-            or request.headers.get("NTS") != "upnp:propchange"
+            raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED)
+        headers = request.headers
+        if headers.get("nt") != "upnp:event" or headers.get("nts") != (
+            "upnp:propchange"
         ):
-            raise _RefusedError(HTTPStatus.BAD_REQUEST)
-        sid = request.headers.get("SID", "")
-        remote = normalize_host(request.remote or "")
+            raise HttpError(HTTPStatus.BAD_REQUEST)
+        sid = headers.get("sid", "")
+        remote = request.remote
         registration = self._registrations.get(sid)
         if registration is None and remote not in self._pending.expected_hosts:
-            raise _RefusedError(HTTPStatus.PRECONDITION_FAILED)
+            raise HttpError(HTTPStatus.PRECONDITION_FAILED)
         if registration is not None and registration.host != remote:
-            _LOGGER.warning("NOTIFY for %s from stranger %s refused", sid, remote)
-            raise _RefusedError(HTTPStatus.FORBIDDEN)
-        try:
-            seq = int(request.headers.get("SEQ", ""))
-        except ValueError:
-            raise _RefusedError(HTTPStatus.BAD_REQUEST) from None
-        if not 0 <= seq <= _SEQ_MAX:
-            raise _RefusedError(HTTPStatus.BAD_REQUEST)
-        try:
-            body = await read_capped(request, self._max_body_bytes)
-        except UpnpResponseError:
-            raise _RefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE) from None
+            _LOGGER.debug("NOTIFY for %s from stranger %s refused", sid, remote)
+            raise HttpError(HTTPStatus.FORBIDDEN)
+        seq_text = headers.get("seq", "")
+        if not (seq_text.isascii() and seq_text.isdigit()) or len(seq_text) > 10:  # noqa: PLR2004
+            raise HttpError(HTTPStatus.BAD_REQUEST)
+        seq = int(seq_text)
+        if seq > _SEQ_MAX:
+            raise HttpError(HTTPStatus.BAD_REQUEST)
+        body = await request.read_body(self._max_body_bytes)
         try:
             variables = parse_property_set(body, max_bytes=self._max_body_bytes)
             return build_event(
@@ -307,7 +328,7 @@ class EventListener:
             )
         except UpnpResponseError as err:
             _LOGGER.debug("Malformed NOTIFY for %s from %s: %s", sid, remote, err)
-            raise _RefusedError(HTTPStatus.BAD_REQUEST) from None
+            raise HttpError(HTTPStatus.BAD_REQUEST) from None
 
     def __repr__(self) -> str:
         """Describe the listener for logs."""

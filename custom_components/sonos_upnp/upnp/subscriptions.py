@@ -2,9 +2,11 @@
 
 A `Subscription` keeps one service of one speaker subscribed: it renews at a
 fraction of the granted timeout and, when a renewal fails (the speaker
-rebooted and answers 412, or is unreachable), subscribes afresh with an
-exponential backoff until it works or `stop` is called. Every fresh
-subscription calls `on_resync`, since events may have been missed.
+rebooted and answers 412, is unreachable or answers nonsense), subscribes
+afresh with an exponential backoff until it works or `stop` is called. Every
+fresh subscription calls `on_resync`, since events may have been missed, and
+UNSUBSCRIBEs the SIDs it replaced (best effort), so that a speaker that was
+only out of reach stops sending to them. No request follows a redirect.
 """
 
 from __future__ import annotations
@@ -23,14 +25,28 @@ import aiohttp
 
 from .catalog import get_service
 from .events import UpnpEvent
-from .exceptions import SubscriptionError, UpnpClientError, UpnpConnectionError
+from .exceptions import (
+    SubscriptionError,
+    UpnpClientError,
+    UpnpConnectionError,
+    UpnpResponseError,
+)
 from .listener import EventListener
 from .netutil import async_callback_url, base_url
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS: Final = 1800
-_TIMEOUT_HEADER: Final = re.compile(r"^\s*second-(\d+|infinite)\s*$", re.IGNORECASE)
+# A granted timeout is taken within these bounds: a speaker granting seconds
+# would have us renew all the time, one granting years would never be renewed.
+MIN_TIMEOUT_SECONDS: Final = 60
+MAX_TIMEOUT_SECONDS: Final = 86400
+# SIDs we could not UNSUBSCRIBE yet, kept per subscription to retry later.
+MAX_STALE_SIDS: Final = 8
+MAX_SID_LENGTH: Final = 256
+_TIMEOUT_HEADER: Final = re.compile(
+    r"^\s*second-([0-9]+|infinite)\s*$", re.IGNORECASE | re.ASCII
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +67,41 @@ class SubscriptionHealth:
     active: bool
 
 
-def parse_timeout(header: str | None, requested: int) -> int:
-    """Return the seconds of a `TIMEOUT: Second-N` header.
+def parse_timeout(
+    header: str | None,
+    requested: int,
+    *,
+    minimum: int = MIN_TIMEOUT_SECONDS,
+    maximum: int = MAX_TIMEOUT_SECONDS,
+) -> int:
+    """Return the seconds of a `TIMEOUT: Second-N` header, within min..max.
 
     "infinite", a missing or a malformed header mean the requested timeout.
     """
     match = _TIMEOUT_HEADER.match(header or "")
     if match is None or match.group(1).lower() == "infinite":
         return requested
-    return int(match.group(1))
+    digits = match.group(1).lstrip("0")
+    # Compare lengths first: int() of thousands of digits raises ValueError.
+    if len(digits) > len(str(maximum)):
+        return maximum
+    return min(max(int(digits or "0"), minimum), maximum)
+
+
+def check_sid(sid: str) -> str:
+    """Return a SID as a speaker sent it; UpnpResponseError if it is unusable.
+
+    We send it back in a header: it must be printable ASCII, without spaces.
+    """
+    if not sid:
+        raise SubscriptionError("SUBSCRIBE answer without SID", HTTPStatus.OK)
+    if (
+        len(sid) > MAX_SID_LENGTH
+        or not (sid.isascii() and sid.isprintable())
+        or " " in sid
+    ):
+        raise UpnpResponseError(f"unusable SID in SUBSCRIBE answer: {sid[:64]!r}")
+    return sid
 
 
 class Subscription:
@@ -77,6 +119,8 @@ class Subscription:
         on_resync: Callable[[], None] | None = None,
         on_failure: Callable[[Exception], None] | None = None,
         requested_timeout: int = DEFAULT_TIMEOUT_SECONDS,
+        granted_range: tuple[int, int] = (MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS),
+        stale_sids: tuple[str, ...] = (),
         advertise_host: str | None = None,
         advertise_port: int | None = None,
         timeout: float = 10.0,
@@ -90,8 +134,10 @@ class Subscription:
 
         on_resync() is called when events were lost (SEQ gap, resubscription)
         and the owner should re-read the state; on_failure(error) when a
-        renewal or a resubscription attempt fails. The delays are arguments so
-        that tests can shorten them.
+        renewal or a resubscription attempt fails. stale_sids are earlier SIDs
+        of this service on this speaker (say, from before it moved), to
+        UNSUBSCRIBE once subscribed. The delays and granted_range are
+        arguments so that tests can shorten them.
         """
         self._session = session
         self._listener = listener
@@ -102,6 +148,8 @@ class Subscription:
         self._on_resync = on_resync
         self._on_failure = on_failure
         self._requested_timeout = requested_timeout
+        self._granted_range = granted_range
+        self._stale_sids = list(stale_sids)[-MAX_STALE_SIDS:]
         self._advertise_host = advertise_host
         self._advertise_port = advertise_port
         self._timeout = timeout
@@ -132,6 +180,11 @@ class Subscription:
     def sid(self) -> str | None:
         """Return the current SID, if subscribed."""
         return self._sid
+
+    @property
+    def stale_sids(self) -> tuple[str, ...]:
+        """Return the SIDs replaced or stopped but not yet UNSUBSCRIBEd."""
+        return tuple(self._stale_sids)
 
     @property
     def health(self) -> SubscriptionHealth:
@@ -184,17 +237,51 @@ class Subscription:
             await asyncio.wait([task])
         sid, self._sid = self._sid, None
         self._renew_at = None
-        if sid is None:
-            return
-        self._listener.unregister(sid)
+        if sid is not None:
+            self._keep_stale(sid)
+        await self._unsubscribe_stale()
+
+    async def _unsubscribe(self, sid: str) -> bool:
+        """UNSUBSCRIBE sid, best effort; return whether the speaker is rid of it."""
         try:
             async with asyncio.timeout(self._unsubscribe_timeout):
                 async with self._session.request(
-                    "UNSUBSCRIBE", self._url, headers={"SID": sid}
+                    "UNSUBSCRIBE",
+                    self._url,
+                    headers={"SID": sid},
+                    allow_redirects=False,
                 ) as response:
                     _LOGGER.debug("UNSUBSCRIBE %s: %s", sid, response.status)
+                    # 412: the speaker does not know the SID (any more).
+                    return response.status in {
+                        HTTPStatus.OK,
+                        HTTPStatus.PRECONDITION_FAILED,
+                    }
         except (TimeoutError, aiohttp.ClientError) as err:
             _LOGGER.debug("UNSUBSCRIBE %s failed: %s", sid, err)
+            return False
+
+    def _keep_stale(self, sid: str) -> None:
+        """Remember a SID to UNSUBSCRIBE once the speaker answers again."""
+        if sid not in self._stale_sids:
+            self._stale_sids = [*self._stale_sids, sid][-MAX_STALE_SIDS:]
+
+    async def _unsubscribe_stale(self) -> None:
+        """UNSUBSCRIBE the SIDs this subscription replaced, at once (best effort).
+
+        The ones the speaker does not confirm are kept for the next time.
+        """
+        # A speaker may hand out an old SID again (its counter restarts when
+        # it reboots): never UNSUBSCRIBE the current one.
+        self._stale_sids = [sid for sid in self._stale_sids if sid != self._sid]
+        if not self._stale_sids:
+            return
+        sids = tuple(self._stale_sids)
+        for sid in sids:
+            self._listener.unregister(sid)
+        done = await asyncio.gather(*(self._unsubscribe(sid) for sid in sids))
+        confirmed = {sid for sid, ok in zip(sids, done, strict=True) if ok}
+        self._stale_sids = [sid for sid in self._stale_sids if sid not in confirmed]
 
     def _on_event(self, event: UpnpEvent) -> None:
         """Count an event and hand it to the owner."""
@@ -235,13 +322,14 @@ class Subscription:
         return delay
 
     async def _request(self, headers: dict[str, str]) -> tuple[str, int]:
-        """Send a SUBSCRIBE; return the SID and the granted timeout."""
+        """Send a SUBSCRIBE; return the SID header and the granted timeout."""
         what = f"SUBSCRIBE {self._service.name} on {self._host}"
         try:
             async with asyncio.timeout(self._timeout):
                 async with self._session.request(
-                    "SUBSCRIBE", self._url, headers=headers
+                    "SUBSCRIBE", self._url, headers=headers, allow_redirects=False
                 ) as response:
+                    # A redirect is refused like any other answer but 200.
                     if response.status != HTTPStatus.OK:
                         raise SubscriptionError(
                             f"{what} answered HTTP {response.status}",
@@ -253,7 +341,11 @@ class Subscription:
             raise UpnpConnectionError(f"{what} timed out") from err
         except aiohttp.ClientError as err:
             raise UpnpConnectionError(f"{what} failed: {err}") from err
-        return sid, parse_timeout(timeout_header, self._requested_timeout)
+        minimum, maximum = self._granted_range
+        granted = parse_timeout(
+            timeout_header, self._requested_timeout, minimum=minimum, maximum=maximum
+        )
+        return sid, granted
 
     async def _subscribe(self) -> float:
         """SUBSCRIBE afresh and register; return the delay before renewing."""
@@ -273,9 +365,7 @@ class Subscription:
         # our SID.
         with self._listener.expect_from(self._host):
             sid, granted = await self._request(headers)
-            if not sid:
-                raise SubscriptionError("SUBSCRIBE answer without SID", HTTPStatus.OK)
-            self._sid = sid
+            self._sid = check_sid(sid)
             self._listener.register(
                 sid,
                 self._host,
@@ -290,7 +380,9 @@ class Subscription:
             self._sid,
             granted,
         )
-        return self._schedule_renewal(granted)
+        delay = self._schedule_renewal(granted)
+        await self._unsubscribe_stale()
+        return delay
 
     async def _renew(self) -> float:
         """Renew the current SID; return the delay before the next renewal."""
@@ -336,6 +428,8 @@ class Subscription:
                 self._record_failure(err)
                 if self._sid is not None:
                     self._listener.unregister(self._sid)
+                    # The speaker may still hold it (it was only out of reach).
+                    self._keep_stale(self._sid)
                 self._sid = None
                 delay = await self._resubscribe()
 
