@@ -24,6 +24,7 @@ from typing import Final
 import aiohttp
 
 from .catalog import get_service
+from .error_text import describe_client_error
 from .events import UpnpEvent
 from .exceptions import (
     SubscriptionError,
@@ -258,7 +259,13 @@ class Subscription:
                         HTTPStatus.PRECONDITION_FAILED,
                     }
         except (TimeoutError, aiohttp.ClientError) as err:
-            _LOGGER.debug("UNSUBSCRIBE %s failed: %s", sid, err)
+            _LOGGER.debug(
+                "UNSUBSCRIBE %s failed: %s",
+                sid,
+                "timed out"
+                if isinstance(err, TimeoutError)
+                else describe_client_error(err),
+            )
             return False
 
     def _keep_stale(self, sid: str) -> None:
@@ -340,7 +347,9 @@ class Subscription:
         except TimeoutError as err:
             raise UpnpConnectionError(f"{what} timed out") from err
         except aiohttp.ClientError as err:
-            raise UpnpConnectionError(f"{what} failed: {err}") from err
+            raise UpnpConnectionError(
+                f"{what} failed: {describe_client_error(err)}"
+            ) from err
         minimum, maximum = self._granted_range
         granted = parse_timeout(
             timeout_header, self._requested_timeout, minimum=minimum, maximum=maximum
