@@ -8,6 +8,11 @@ older firmware sends a bare `<ZoneGroups>` root. The value may arrive still
 XML-escaped once more (as it sits inside a SOAP or NOTIFY body) or already
 unescaped; both are accepted.
 
+The document is streamed through expat (`safe_xml.stream_xml`, with the
+refusals of `parse_xml`), not built as a tree: a household's topology is
+re-read on every topology event, and only the attributes of groups, members
+and vanished devices are kept, one group at a time.
+
 Bonded players are told apart by their attributes:
 - `ChannelMapSet="RINCON_A:LF,LF;RINCON_B:RF,RF"`: a stereo pair; the first
   UUID holding the left channel is the primary, the other a stereo secondary.
