@@ -962,7 +962,7 @@ def test_hostile_documents_are_refused(text: str, escaped: bool) -> None:
         parse_zone_group_state(text)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_element())
 def test_streaming_reads_what_the_tree_shows(text: str) -> None:
     """Same topology as a walk over the whole tree, or refused by both."""
@@ -975,7 +975,7 @@ def test_streaming_reads_what_the_tree_shows(text: str) -> None:
     assert parse_zone_group_state(text) == expected
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.one_of(_LOCATIONS, st.sampled_from(["\x01http://10.0.0.9:1400/"]), st.text()))
 def test_location_read_as_urlsplit_reads_it(location: str) -> None:
     try:
