@@ -763,8 +763,9 @@ def _tree_reference(text: str) -> HouseholdTopology:
     vanished = tuple(
         VanishedDevice(uuid, device.get("ZoneName", ""), device.get("Reason", ""))
         for device in ([] if vanished_element is None else vanished_element)
-        if local_name(device.tag) == "Device" and device.get("UUID", "").strip()
+        if local_name(device.tag) == "Device"
         for uuid in [device.get("UUID", "").strip()]
+        if uuid
     )
     return HouseholdTopology(tuple(groups), vanished)
 
@@ -782,8 +783,9 @@ def _tree_player(
         return member.get(name, "0").strip().lower() in {"1", "true", "yes"}
 
     def number(name: str) -> int | None:
+        value = member.get(name)
         try:
-            return int(member.get(name, "").strip())
+            return None if value is None else int(value.strip())
         except ValueError:
             return None
 
@@ -795,8 +797,8 @@ def _tree_player(
         host=host,
         port=port,
         software_version=member.get("SoftwareVersion") or None,
-        software_generation=number("SWGen") if "SWGen" in member.attrib else None,
-        boot_seq=number("BootSeq") if "BootSeq" in member.attrib else None,
+        software_generation=number("SWGen"),
+        boot_seq=number("BootSeq"),
         invisible=flag("Invisible"),
         is_zone_bridge=flag("IsZoneBridge"),
         role=topology._role(
