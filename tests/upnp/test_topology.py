@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
 import aiohttp
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custom_components.sonos_upnp.upnp import topology
 from custom_components.sonos_upnp.upnp.client import SonosUpnpClient
 from custom_components.sonos_upnp.upnp.exceptions import (
     UpnpClientError,
@@ -24,6 +27,7 @@ from custom_components.sonos_upnp.upnp.topology import (
     HouseholdTopology,
     Player,
     PlayerRole,
+    VanishedDevice,
     ZoneGroup,
     parse_zone_group_state,
 )
@@ -697,3 +701,288 @@ async def test_emulated_large_household(
     assert sorted(g.name for g in topology.groups if "+" in g.name) == sorted(
         f"{room} + {count - 1}" for room, count in expected.items() if count > 1
     )
+
+
+# --- the streaming parser reads what a whole tree shows -------------------------------
+
+
+def _tree_reference(text: str) -> HouseholdTopology:
+    """Parse the way the tree-based parser did, as the definition to compare to.
+
+    Builds the whole tree with parse_xml and walks it: the first ZoneGroups
+    and VanishedDevices of a ZoneGroupState root, direct children only,
+    Satellites right after their ZoneGroupMember, Locations through urlsplit.
+    """
+    root = parse_xml(text)
+    match local_name(root.tag):
+        case "ZoneGroupState":
+            groups_element = find_child(root, "ZoneGroups")
+            if groups_element is None:
+                raise UpnpResponseError("no ZoneGroups")
+            vanished_element = find_child(root, "VanishedDevices")
+        case "ZoneGroups":
+            groups_element, vanished_element = root, None
+        case _:
+            raise UpnpResponseError("unexpected root")
+    groups: list[ZoneGroup] = []
+    for element in groups_element:
+        if local_name(element.tag) != "ZoneGroup":
+            continue
+        members: list[tuple[Element, bool]] = []
+        for member in element:
+            if local_name(member.tag) == "ZoneGroupMember":
+                members.append((member, False))
+                members.extend(
+                    (satellite, True)
+                    for satellite in member
+                    if local_name(satellite.tag) == "Satellite"
+                )
+        located = []
+        for member, is_satellite in members:
+            uuid = member.get("UUID", "").strip()
+            try:
+                parts = urlsplit(member.get("Location", "").strip())
+                host, port = parts.hostname, parts.port or 1400
+            except ValueError:
+                continue
+            if uuid and host:
+                located.append((member, is_satellite, uuid, host, port))
+        if not located:
+            continue
+        group_id = element.get("ID", "").strip() or None
+        coordinator = element.get("Coordinator", "").strip()
+        if not coordinator and group_id:
+            coordinator = group_id.partition(":")[0]
+        if coordinator not in [uuid for _, _, uuid, _, _ in located]:
+            coordinator = located[0][2]
+        players = tuple(
+            _tree_player(member, is_satellite, uuid, host, port, coordinator, group_id)
+            for member, is_satellite, uuid, host, port in located
+        )
+        groups.append(ZoneGroup(group_id or coordinator, coordinator, players))
+    vanished = tuple(
+        VanishedDevice(uuid, device.get("ZoneName", ""), device.get("Reason", ""))
+        for device in ([] if vanished_element is None else vanished_element)
+        if local_name(device.tag) == "Device"
+        for uuid in [device.get("UUID", "").strip()]
+        if uuid
+    )
+    return HouseholdTopology(tuple(groups), vanished)
+
+
+def _tree_player(
+    member: Element,
+    is_satellite: bool,
+    uuid: str,
+    host: str,
+    port: int,
+    coordinator: str,
+    group_id: str | None,
+) -> Player:
+    def flag(name: str) -> bool:
+        return member.get(name, "0").strip().lower() in {"1", "true", "yes"}
+
+    def number(name: str) -> int | None:
+        value = member.get(name)
+        try:
+            return None if value is None else int(value.strip())
+        except ValueError:
+            return None
+
+    channel_map_set = member.get("ChannelMapSet") or None
+    ht_sat_chan_map_set = member.get("HTSatChanMapSet") or None
+    return Player(
+        uuid=uuid,
+        room_name=member.get("ZoneName", ""),
+        host=host,
+        port=port,
+        software_version=member.get("SoftwareVersion") or None,
+        software_generation=number("SWGen"),
+        boot_seq=number("BootSeq"),
+        invisible=flag("Invisible"),
+        is_zone_bridge=flag("IsZoneBridge"),
+        role=topology._role(
+            uuid,
+            coordinator,
+            is_satellite=is_satellite,
+            is_zone_bridge=flag("IsZoneBridge"),
+            channel_map_set=channel_map_set,
+            ht_sat_chan_map_set=ht_sat_chan_map_set,
+        ),
+        group_id=group_id,
+        channel_map_set=channel_map_set,
+        ht_sat_chan_map_set=ht_sat_chan_map_set,
+    )
+
+
+_LOCATION_CASES = [
+    "http://10.0.0.9:1400/xml/device_description.xml",
+    " http://10.0.0.9:1400/x ",
+    "http://10.0.0.9/x",
+    "http://10.0.0.9",
+    "http://10.0.0.9:1443?x#y",
+    "http://10.0.0.9:0/",
+    "http://10.0.0.9:00000/",
+    "http://10.0.0.9:01400/",
+    "http://10.0.0.9:65535/",
+    "http://10.0.0.9:65536/",
+    "http://10.0.0.9:99999/",
+    "http://10.0.0.9:123456/",
+    "http://10.0.0.9:/x",
+    "http://10.0.0.9:14a0/",
+    "http://10.0.0.9:\u0661\u0664\u0660\u0660/",  # Arabic-Indic digits
+    "http://\u0661\u0660.0.0.9:1400/",
+    "http://999.999.999.999:1400/",
+    "http://10.0.0.9.1:1400/",
+    "http://10.0.0:1400/",
+    "http://10.0.0.9\t:1400/",
+    "http://10.0.0.9:14\n00/",
+    "http://10.0.0.9:1400\n",
+    "HTTP://10.0.0.9:1400/",
+    "https://10.0.0.9:1443/",
+    "http://user@10.0.0.9:1400/",
+    "http://[fe80::1]:1443/",
+    "http://[fe80::1/",
+    "http://Speaker.LOCAL:1400/",
+    "http://:1400/",
+    "",
+]
+# Characters XML can carry: no controls, surrogates or noncharacters.
+_VALUE_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn"))
+# Mostly a usable Location, often an odd one, sometimes anything.
+_LOCATIONS = st.one_of(
+    st.sampled_from(["http://10.0.0.7:1400/x.xml", "http://10.0.0.8/x.xml"]),
+    st.sampled_from(["http://10.0.0.5:1443/x.xml", " http://10.0.0.6/ "]),
+    st.sampled_from(_LOCATION_CASES),
+    st.text(_VALUE_CHARS, max_size=30),
+)
+_ATTRIBUTE_VALUES = {
+    "UUID": st.sampled_from(["RINCON_A", "RINCON_B", " RINCON_C\t", "RINCON_D", ""]),
+    "Location": _LOCATIONS,
+    "ZoneName": st.text(_VALUE_CHARS, max_size=6),
+    "Coordinator": st.sampled_from(["RINCON_A", "RINCON_B", "RINCON_GONE", " "]),
+    "ID": st.sampled_from(["RINCON_B:4", "RINCON_GONE:1", ":1", "", " RINCON_A:2 "]),
+    "Invisible": st.sampled_from(["0", "1", " TRUE ", "yes", "no", ""]),
+    "IsZoneBridge": st.sampled_from(["0", "1", "True", " "]),
+    "ChannelMapSet": st.sampled_from(
+        ["RINCON_A:LF,LF;RINCON_B:RF,RF", "RINCON_A:LF,RF;RINCON_B:SW,SW", "x", ""]
+    ),
+    "HTSatChanMapSet": st.sampled_from(
+        ["RINCON_A:LF,RF;RINCON_B:SW;RINCON_C:LR", "RINCON_B:lr", ";", ""]
+    ),
+    "SoftwareVersion": st.sampled_from(["79.1-52294", "", " "]),
+    "SWGen": st.sampled_from(
+        ["2", " 1 ", "1_0", "-3", "+4", "\u0663", "\u20052", "x", ""]
+    ),
+    "BootSeq": st.sampled_from(["43", "4.3", "0x1", " 7\u00a0", ""]),
+    "Reason": st.sampled_from(["powered off", ""]),
+    "x:UUID": st.sampled_from(["RINCON_X"]),
+}
+# Character references keep tabs and line breaks in attribute values.
+_CONTROL_REFERENCES = {"\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+# Mostly the children each element should have, sometimes ones it should not.
+_CHILD_NAMES = {
+    "ZoneGroupState": ["ZoneGroups", "ZoneGroups", "VanishedDevices", "ZoneGroup"],
+    "ZoneGroups": ["ZoneGroup", "ZoneGroup", "x:ZoneGroup", "ZoneGroupMember"],
+    "ZoneGroup": [
+        "ZoneGroupMember",
+        "ZoneGroupMember",
+        "x:ZoneGroupMember",
+        "Satellite",
+    ],
+    "ZoneGroupMember": ["Satellite", "Satellite", "ZoneGroupMember", "Device"],
+    "Satellite": ["Satellite", "ZoneGroupMember"],
+    "VanishedDevices": ["Device", "Device", "ZoneGroupMember"],
+    "Device": ["Device"],
+    "Other": ["ZoneGroups", "ZoneGroup", "ZoneGroupMember", "Satellite"],
+}
+_USUALLY = st.sampled_from([True, True, True, True, False])
+_ROOT_NAMES = [
+    "ZoneGroupState",
+    "ZoneGroupState",
+    "ZoneGroups",
+    "x:ZoneGroups",
+    "Other",
+]
+
+
+@st.composite
+def _element(draw: st.DrawFn, name: str = "", depth: int = 0) -> str:
+    """An element named name (a root when empty) with attributes and children."""
+    if not name:
+        name = draw(st.sampled_from(_ROOT_NAMES))
+    keys = [
+        key
+        for key in sorted(_ATTRIBUTE_VALUES)
+        # Most members have a UUID and a Location.
+        if draw(_USUALLY if key in {"UUID", "Location"} else st.booleans())
+    ]
+    attributes = "".join(
+        f" {key}={quoteattr(draw(_ATTRIBUTE_VALUES[key]), _CONTROL_REFERENCES)}"
+        for key in keys
+    )
+    if depth == 0:
+        attributes += draw(st.sampled_from(["", ' xmlns="urn:d"'])) + ' xmlns:x="urn:x"'
+    child_names = [*_CHILD_NAMES[name.removeprefix("x:")], "Other"]
+    children = [
+        draw(_element(child, depth + 1))
+        for child in draw(
+            st.lists(st.sampled_from(child_names), min_size=depth < 3, max_size=3)
+        )
+        if depth < 4
+    ]
+    return f"<{name}{attributes}>{''.join(children)}</{name}>"
+
+
+_LAUGHS = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
+_HOSTILE = {
+    "billion-laughs": (
+        f'<!DOCTYPE z [<!ENTITY l0 "lol">{_LAUGHS}]><ZoneGroups>&l9;</ZoneGroups>'
+    ),
+    "laughs-in-attribute": (
+        f'<!DOCTYPE z [<!ENTITY l0 "lol">{_LAUGHS}]><ZoneGroups><ZoneGroup>'
+        f'<ZoneGroupMember UUID="&l9;" {AT}/></ZoneGroup></ZoneGroups>'
+    ),
+    "external-entity": (
+        '<!DOCTYPE z [<!ENTITY x SYSTEM "file:///etc/passwd">]><ZoneGroups><ZoneGroup>'
+        f'<ZoneGroupMember UUID="R" ZoneName="&x;" {AT}/></ZoneGroup></ZoneGroups>'
+    ),
+    "external-dtd": '<!DOCTYPE z SYSTEM "http://127.0.0.1:1/z.dtd"><ZoneGroups/>',
+    "parameter-entity": (
+        '<!DOCTYPE z [<!ENTITY % p SYSTEM "http://127.0.0.1:1/p">%p;]><ZoneGroups/>'
+    ),
+    "plain-dtd": "<!DOCTYPE ZoneGroups><ZoneGroups/>",
+}
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain", "escaped"])
+@pytest.mark.parametrize("text", _HOSTILE.values(), ids=_HOSTILE.keys())
+def test_hostile_documents_are_refused(text: str, escaped: bool) -> None:
+    if escaped:  # as inside a NOTIFY body: unescaped once, then refused
+        text = escape(text, {'"': "&quot;"})
+    with pytest.raises(UpnpResponseError, match="refused XML"):
+        parse_zone_group_state(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_element())
+def test_streaming_reads_what_the_tree_shows(text: str) -> None:
+    """Same topology as a walk over the whole tree, or refused by both."""
+    try:
+        expected = _tree_reference(text)
+    except UpnpResponseError:
+        with pytest.raises(UpnpResponseError):
+            parse_zone_group_state(text)
+        return
+    assert parse_zone_group_state(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_LOCATIONS, st.sampled_from(["\x01http://10.0.0.9:1400/"]), st.text()))
+def test_location_read_as_urlsplit_reads_it(location: str) -> None:
+    try:
+        parts = urlsplit(location.strip())
+        expected = (parts.hostname or None, parts.port or 1400)
+    except ValueError:
+        expected = (None, 1400)
+    assert topology._parse_location(location) == expected

@@ -8,6 +8,11 @@ older firmware sends a bare `<ZoneGroups>` root. The value may arrive still
 XML-escaped once more (as it sits inside a SOAP or NOTIFY body) or already
 unescaped; both are accepted.
 
+The document is streamed through expat (`safe_xml.stream_xml`, with the
+refusals of `parse_xml`), not built as a tree: a household's topology is
+re-read on every topology event, and only the attributes of groups, members
+and vanished devices are kept, one group at a time.
+
 Bonded players are told apart by their attributes:
 - `ChannelMapSet="RINCON_A:LF,LF;RINCON_B:RF,RF"`: a stereo pair; the first
   UUID holding the left channel is the primary, the other a stereo secondary.
@@ -27,12 +32,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Final
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element
 
 from .exceptions import UpnpResponseError
-from .safe_xml import MAX_BODY_BYTES, find_child, local_name, parse_xml
+from .safe_xml import MAX_BODY_BYTES, local_name, stream_xml
 
 DEFAULT_PORT: Final = 1400
 
@@ -42,6 +46,12 @@ _ESCAPED_ENTITY: Final = re.compile(
 )
 _NAMED_ENTITIES: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _TRUE_VALUES: Final = frozenset({"1", "true", "yes"})
+# What every player announces, "http://IPv4:port/...": read without urlsplit,
+# to the same result. Anything else goes through urlsplit.
+_PLAIN_LOCATION: Final = re.compile(
+    r"http://([0-9]{1,3}(?:\.[0-9]{1,3}){3})(?::([0-9]{1,5}))?(?=[/?#]|\Z)"
+)
+_MAX_PORT: Final = 65535
 # Channels that make a bonded player part of another player's room.
 _SATELLITE_CHANNELS: Final = frozenset({"SW", "LR", "RR"})
 
@@ -193,36 +203,119 @@ def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
     its first player. Anything that is not well-formed ZoneGroupState XML
     raises UpnpResponseError.
     """
-    root = parse_xml(_to_xml_bytes(text))
-    match local_name(root.tag):
-        case "ZoneGroupState":
-            groups_element = find_child(root, "ZoneGroups")
-            if groups_element is None:
-                raise UpnpResponseError("ZoneGroupState without ZoneGroups")
-            vanished_element = find_child(root, "VanishedDevices")
-        case "ZoneGroups":
-            groups_element, vanished_element = root, None
-        case other:
-            raise UpnpResponseError(f"unexpected ZoneGroupState root <{other}>")
-    groups = tuple(
-        group
-        for element in groups_element
-        if local_name(element.tag) == "ZoneGroup"
-        and (group := _parse_group(element)) is not None
+    reader = _ZoneGroupStateReader()
+    # Streamed, no tree: each group is built as its element closes.
+    stream_xml(_to_xml_bytes(text), reader.start, reader.end)
+    if not reader.has_groups:
+        raise UpnpResponseError("ZoneGroupState without ZoneGroups")
+    return HouseholdTopology(
+        groups=tuple(reader.groups), vanished=tuple(reader.vanished)
     )
-    vanished: tuple[VanishedDevice, ...] = ()
-    if vanished_element is not None:
-        vanished = tuple(
-            VanishedDevice(
-                uuid=uuid,
-                room_name=device.get("ZoneName", ""),
-                reason=device.get("Reason", ""),
-            )
-            for device in vanished_element
-            if local_name(device.tag) == "Device"
-            and (uuid := device.get("UUID", "").strip())
-        )
-    return HouseholdTopology(groups=groups, vanished=vanished)
+
+
+type _Attributes = dict[str, str]
+# A ZoneGroupMember's or Satellite's attributes, and whether it is a Satellite.
+type _Member = tuple[_Attributes, bool]
+
+# What an open element is to the reader.
+_IGNORED: Final = 0
+_STATE: Final = 1
+_GROUPS: Final = 2
+_GROUP: Final = 3
+_MEMBER: Final = 4
+_SATELLITE: Final = 5
+_VANISHED: Final = 6
+_DEVICE: Final = 7
+# By the kind of the parent: the children the parser reads, by local name.
+_CHILD_KINDS: Final[tuple[Mapping[str, int], ...]] = (
+    {},
+    {"ZoneGroups": _GROUPS, "VanishedDevices": _VANISHED},
+    {"ZoneGroup": _GROUP},
+    {"ZoneGroupMember": _MEMBER},
+    {"Satellite": _SATELLITE},
+    {},
+    {"Device": _DEVICE},
+    {},
+)
+
+
+class _ZoneGroupStateReader:
+    """Build groups and vanished devices from the elements stream_xml reports.
+
+    Only the first ZoneGroups and VanishedDevices of the root count; unknown
+    elements and everything inside them are skipped. What it built is only
+    good once stream_xml returned: a later error refuses the whole document.
+    """
+
+    __slots__ = (
+        "group_attributes",
+        "groups",
+        "has_groups",
+        "has_vanished",
+        "members",
+        "open_kinds",
+        "vanished",
+    )
+
+    def __init__(self) -> None:
+        self.groups: list[ZoneGroup] = []
+        self.vanished: list[VanishedDevice] = []
+        self.has_groups = False
+        self.has_vanished = False
+        # The open ZoneGroup, held only until it closes.
+        self.group_attributes: _Attributes = {}
+        self.members: list[_Member] = []
+        self.open_kinds: list[int] = []
+
+    def start(self, name: str, attributes: _Attributes) -> None:
+        """Classify an element by its parent and keep what the topology needs."""
+        open_kinds = self.open_kinds
+        if "}" in name:
+            name = local_name(name)
+        if not open_kinds:
+            open_kinds.append(self._root_kind(name))
+            return
+        kind = _CHILD_KINDS[open_kinds[-1]].get(name, _IGNORED)
+        if kind == _MEMBER:
+            self.members.append((attributes, False))
+        elif kind == _SATELLITE:
+            self.members.append((attributes, True))
+        elif kind == _GROUP:
+            self.group_attributes = attributes
+            self.members = []
+        elif kind == _DEVICE:
+            if uuid := attributes.get("UUID", "").strip():
+                self.vanished.append(
+                    VanishedDevice(
+                        uuid=uuid,
+                        room_name=attributes.get("ZoneName", ""),
+                        reason=attributes.get("Reason", ""),
+                    )
+                )
+        elif kind == _GROUPS:
+            kind = _IGNORED if self.has_groups else _GROUPS
+            self.has_groups = True
+        elif kind == _VANISHED:
+            kind = _IGNORED if self.has_vanished else _VANISHED
+            self.has_vanished = True
+        open_kinds.append(kind)
+
+    def end(self, _name: str) -> None:
+        """Close the innermost element; a closing group is built."""
+        if self.open_kinds.pop() == _GROUP:
+            group = _parse_group(self.group_attributes, self.members)
+            if group is not None:
+                self.groups.append(group)
+
+    def _root_kind(self, name: str) -> int:
+        match name:
+            case "ZoneGroupState":
+                return _STATE
+            case "ZoneGroups":
+                self.has_groups = True
+                return _GROUPS
+            case other:
+                raise UpnpResponseError(f"unexpected ZoneGroupState root <{other}>")
 
 
 def _to_xml_bytes(text: str | bytes) -> bytes:
@@ -254,96 +347,89 @@ def _unescape_entity(match: re.Match[str]) -> str:
     return chr(code)
 
 
-def _parse_group(element: Element) -> ZoneGroup | None:
+def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup | None:
     """Build one group; None for a group without any identifiable player."""
-    group_id = element.get("ID", "").strip() or None
-    members: list[tuple[Element, bool]] = []
-    for member in element:
-        if local_name(member.tag) != "ZoneGroupMember":
-            continue
-        members.append((member, False))
-        members.extend(
-            (satellite, True)
-            for satellite in member
-            if local_name(satellite.tag) == "Satellite"
-        )
-    # Only players we can identify and reach make it into the topology.
-    located = [
-        (member, is_satellite, uuid, host, port)
-        for member, is_satellite in members
-        if (uuid := member.get("UUID", "").strip())
-        for host, port in [_parse_location(member.get("Location", ""))]
-        if host is not None
-    ]
-    uuids = [uuid for _, _, uuid, _, _ in located]
-    if not uuids:
-        return None
-    coordinator_uuid = element.get("Coordinator", "").strip()
+    group_id = attributes.get("ID", "").strip() or None
+    coordinator_uuid = attributes.get("Coordinator", "").strip()
     if not coordinator_uuid and group_id:
         coordinator_uuid = group_id.partition(":")[0]
-    if coordinator_uuid not in uuids:
-        # Seen mid-regroup: fall back to the first player listed.
-        coordinator_uuid = uuids[0]
-    players = tuple(
-        _parse_player(
-            member,
-            Address(uuid, host, port),
-            coordinator_uuid,
-            group_id,
-            is_satellite=is_satellite,
-        )
-        for member, is_satellite, uuid, host, port in located
-    )
+    players = _parse_players(members, coordinator_uuid, group_id)
+    if not players:
+        return None
+    if coordinator_uuid not in [player.uuid for player in players]:
+        # Seen mid-regroup: the first player listed stands in, and roles follow.
+        coordinator_uuid = players[0].uuid
+        players = _parse_players(members, coordinator_uuid, group_id)
     return ZoneGroup(
         group_id=group_id or coordinator_uuid,
         coordinator_uuid=coordinator_uuid,
-        members=players,
+        members=tuple(players),
     )
 
 
-class Address(NamedTuple):
-    """Who a player is and where it listens."""
-
-    uuid: str
-    host: str
-    port: int
+def _parse_players(
+    members: list[_Member], coordinator_uuid: str, group_id: str | None
+) -> list[Player]:
+    """Build the players of a group that we can identify and reach."""
+    return [
+        player
+        for attributes, is_satellite in members
+        if (
+            player := _parse_player(
+                attributes, is_satellite, coordinator_uuid, group_id
+            )
+        )
+        is not None
+    ]
 
 
 def _parse_player(
-    element: Element,
-    address: Address,
+    attributes: _Attributes,
+    is_satellite: bool,
     coordinator_uuid: str,
     group_id: str | None,
-    *,
-    is_satellite: bool,
-) -> Player:
-    """Build one player from a ZoneGroupMember or Satellite element."""
-    uuid, host, port = address
-    invisible = element.get("Invisible", "0").strip().lower() in _TRUE_VALUES
-    is_zone_bridge = element.get("IsZoneBridge", "0").strip().lower() in _TRUE_VALUES
-    channel_map_set = element.get("ChannelMapSet") or None
-    ht_sat_chan_map_set = element.get("HTSatChanMapSet") or None
-    return Player(
-        uuid=uuid,
-        room_name=element.get("ZoneName", ""),
-        host=host,
-        port=port,
-        software_version=element.get("SoftwareVersion") or None,
-        software_generation=_parse_int(element.get("SWGen")),
-        boot_seq=_parse_int(element.get("BootSeq")),
-        invisible=invisible,
-        is_zone_bridge=is_zone_bridge,
-        role=_role(
+) -> Player | None:
+    """Build one player from a ZoneGroupMember's or Satellite's attributes.
+
+    None for a player without a UUID or a usable Location: it cannot be
+    talked to.
+    """
+    uuid = attributes.get("UUID", "").strip()
+    if not uuid:
+        return None
+    host, port = _parse_location(attributes.get("Location", ""))
+    if host is None:
+        return None
+    invisible = attributes.get("Invisible", "0").strip().lower() in _TRUE_VALUES
+    is_zone_bridge = attributes.get("IsZoneBridge", "0").strip().lower() in _TRUE_VALUES
+    channel_map_set = attributes.get("ChannelMapSet") or None
+    ht_sat_chan_map_set = attributes.get("HTSatChanMapSet") or None
+    if is_satellite or is_zone_bridge or channel_map_set or ht_sat_chan_map_set:
+        role = _role(
             uuid,
             coordinator_uuid,
             is_satellite=is_satellite,
             is_zone_bridge=is_zone_bridge,
             channel_map_set=channel_map_set,
             ht_sat_chan_map_set=ht_sat_chan_map_set,
-        ),
-        group_id=group_id,
-        channel_map_set=channel_map_set,
-        ht_sat_chan_map_set=ht_sat_chan_map_set,
+        )
+    else:  # a plain player, by far the most common
+        role = PlayerRole.COORDINATOR if uuid == coordinator_uuid else PlayerRole.MEMBER
+    # Positional, in field order: keywords would cost a tenth of the parse.
+    return Player(
+        uuid,
+        attributes.get("ZoneName", ""),
+        host,
+        port,
+        attributes.get("SoftwareVersion") or None,
+        _parse_int(attributes.get("SWGen")),
+        _parse_int(attributes.get("BootSeq")),
+        invisible,
+        is_zone_bridge,
+        role,
+        group_id,
+        channel_map_set,
+        ht_sat_chan_map_set,
     )
 
 
@@ -391,8 +477,13 @@ def _channel_map(value: str) -> dict[str, tuple[str, ...]]:
 
 def _parse_location(location: str) -> tuple[str | None, int]:
     """Return (host, port) of a device description URL; port defaults to 1400."""
+    location = location.strip()
+    if (plain := _PLAIN_LOCATION.match(location)) is not None:
+        plain_port = int(plain[2] or 0)
+        if plain_port <= _MAX_PORT:
+            return plain[1], plain_port or DEFAULT_PORT
     try:
-        parts = urlsplit(location.strip())
+        parts = urlsplit(location)
         port = parts.port
     except ValueError:
         return None, DEFAULT_PORT
@@ -404,6 +495,6 @@ def _parse_int(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        return int(value.strip())
+        return int(value)  # int() ignores the whitespace str.strip() would strip
     except ValueError:
         return None
