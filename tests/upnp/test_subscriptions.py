@@ -606,7 +606,7 @@ async def test_unreachable_speaker_raises(
 ) -> None:
     await speaker.stop()
     with pytest.raises(
-        UpnpConnectionError, match="failed: connection refused$"
+        UpnpConnectionError, match=r"failed: connection refused$"
     ) as raised:
         await make_subscription().start()
     # Words, not aiohttp's reprs (this text reaches diagnostics and logs).
