@@ -12,8 +12,6 @@ from types import TracebackType
 from typing import Any, Final, Self
 from xml.etree.ElementTree import Element, SubElement
 
-import aiohttp
-
 from custom_components.sonos_upnp.upnp.catalog import MODELS, Model
 
 from .alarms import AlarmList
@@ -106,7 +104,6 @@ class Household:
         self.topology_version = 0
         self._group_ids: dict[str, str] = {}
         self._group_counter = self._random.randrange(1, 1000)
-        self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- building ---------------------------------------------------------
@@ -221,13 +218,6 @@ class Household:
                 f"{coordinator.uuid}:{self._group_counter}"
             )
         return self._group_ids[coordinator.uuid]
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        """Return the client session NOTIFYs are sent with (while running)."""
-        if self._session is None:
-            raise RuntimeError("household is not running")
-        return self._session
 
     # -- grouping ---------------------------------------------------------
 
@@ -468,11 +458,6 @@ class Household:
 
     async def start(self) -> None:
         """Start every player's server concurrently."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.notify_timeout),
-                connector=aiohttp.TCPConnector(limit=0),
-            )
         results = await asyncio.gather(
             *(player.start() for player in self.players), return_exceptions=True
         )
@@ -482,15 +467,12 @@ class Household:
             raise errors[0]
 
     async def stop(self) -> None:
-        """Stop servers, subscriptions, background jobs and the session."""
+        """Stop servers, subscriptions, NOTIFY sessions and background jobs."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(player.close() for player in self.players))
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
 
     async def __aenter__(self) -> Self:
         """Start the household."""

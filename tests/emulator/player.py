@@ -196,7 +196,7 @@ class Player:
         """Stop serving and drop every subscription (household shutdown)."""
         self.faults.set_unresponsive(False)
         await self.stop()
-        await self.gena.forget()
+        await self.gena.close()
 
     # -- faults -----------------------------------------------------------
 

@@ -168,6 +168,31 @@ async def test_topology_and_alarm_changes_event_every_player(
     assert living.transport_state == "PLAYING"
 
 
+async def test_each_player_notifies_from_its_own_address(
+    emulator_household_factory, notify_sink: NotifySink
+) -> None:
+    """A real player's NOTIFYs leave from its own IP (listeners check it)."""
+    household = await emulator_household_factory(
+        "singles", players=3, distinct_hosts=True
+    )
+    rendering = get_service("RenderingControl")
+    async with aiohttp.ClientSession() as session:
+        sids = {}
+        for player in household.players:
+            response = await subscribe(
+                session, player.base_url + rendering.event_url, notify_sink.url
+            )
+            sids[response.headers["SID"]] = player.host
+    initial = [await notify_sink.next() for _ in household.players]
+    assert {n.headers["SID"]: n.remote for n in initial} == sids
+    assert len(set(sids.values())) == 3
+    last = household.players[-1]
+    last.volume = 61
+    household.rendering_changed(last)
+    changed = await notify_sink.next()
+    assert (changed.seq, changed.remote) == (1, last.host)
+
+
 async def test_renew_unsubscribe_and_header_errors(
     emulator_player, notify_sink: NotifySink
 ) -> None:
