@@ -1,4 +1,4 @@
-"""SoCo 0.32 (a third-party Sonos library) against the emulator, through its API.
+"""SoCo (a third-party Sonos library) against the emulator, through its API.
 
 SoCo talks to port 1400 and knows speakers by IP, so these households run on
 distinct loopback addresses (127.a.b.2, 127.a.b.3, ...) with port 1400 each;
