@@ -11,9 +11,6 @@ binds to 127.0.0.1.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from unittest.mock import patch
@@ -26,65 +23,19 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
-from soco import config as soco_config
-from soco import events_asyncio, zonegroupstate
-from soco.core import SoCo, soco_reset
 
 from tests.common import wait_for
 from tests.emulator.alarms import Alarm
 from tests.emulator.household import Household
 from tests.emulator.player import Player
 from tests.emulator.pytest_plugin import HouseholdFactory
+from tests.soco_listener import soco_on_loopback
 
 SONOS = "sonos"
 # Core waits 2 s for the first topology event, then 4 s more before it goes on.
 SETUP_TIMEOUT = 30.0
-# Module-wide settings of SoCo that core sonos (or this module) changes.
-SOCO_SETTINGS = (
-    "EVENT_LISTENER_IP",
-    "EVENT_LISTENER_PORT",
-    "EVENT_ADVERTISE_IP",
-    "EVENTS_MODULE",
-    "REQUEST_TIMEOUT",
-    "ZGT_EVENT_FALLBACK",
-)
 
 type CoreSonos = Callable[[Household], Awaitable[None]]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def soco_listener_on_loopback(socket_enabled: None) -> Iterator[None]:
-    """Bind SoCo's asyncio event listener to 127.0.0.1 on a free port.
-
-    SoCo's settings are module globals that core sonos also sets; they are
-    all restored afterwards, so SoCo's own tests run as before.
-    """
-    listener = events_asyncio.event_listener
-    saved = {name: getattr(soco_config, name) for name in SOCO_SETTINGS}
-    saved_port = listener.requested_port_number
-    # Core sets zonegroupstate.EVENT_CACHE_TIMEOUT, which SoCo 0.31 lacks.
-    saved_zgs = dict(vars(zonegroupstate))
-    soco_config.EVENT_LISTENER_IP = "127.0.0.1"
-    soco_config.EVENT_LISTENER_PORT = _free_port()
-    # The listener singleton read the port when soco was imported.
-    listener.requested_port_number = soco_config.EVENT_LISTENER_PORT
-    yield
-    for name, value in saved.items():
-        setattr(soco_config, name, value)
-    listener.requested_port_number = saved_port
-    for name in set(vars(zonegroupstate)) - set(saved_zgs):
-        delattr(zonegroupstate, name)
-    for name in ("EVENT_CACHE_TIMEOUT", "POLLING_CACHE_TIMEOUT"):
-        if name in saved_zgs:
-            setattr(zonegroupstate, name, saved_zgs[name])
-    soco_reset()
-    SoCo.zone_group_states.clear()
 
 
 @pytest.fixture
@@ -102,25 +53,9 @@ def no_multicast_discovery() -> Iterator[None]:
         yield
 
 
-async def _stop_soco_listener() -> None:
-    """Stop SoCo's listener now (its grace task included)."""
-    listener = events_asyncio.event_listener
-    grace = getattr(listener, "_stop_grace_task", None)
-    if grace is not None:
-        grace.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await grace
-        listener._stop_grace_task = None
-    await listener.async_stop()
-    listener.start_lock = None
-    listener.stop_lock = None
-
-
 @pytest.fixture
 async def core_sonos(
-    hass: HomeAssistant,
-    soco_listener_on_loopback: None,
-    no_multicast_discovery: None,
+    hass: HomeAssistant, socket_enabled: None, no_multicast_discovery: None
 ) -> AsyncGenerator[CoreSonos]:
     """Return `setup(household)`: core sonos, configured with one host in YAML.
 
@@ -145,13 +80,13 @@ async def core_sonos(
             describe=lambda: sorted(hass.states.async_entity_ids("media_player")),
         )
 
-    try:
-        yield setup
-    finally:
-        for entry in hass.config_entries.async_entries(SONOS):
-            await hass.config_entries.async_unload(entry.entry_id)
-        await hass.async_block_till_done()
-        await _stop_soco_listener()
+    async with soco_on_loopback():
+        try:
+            yield setup
+        finally:
+            for entry in hass.config_entries.async_entries(SONOS):
+                await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
 
 
 @pytest.fixture
