@@ -273,9 +273,18 @@ class Household:
         self.topology_changed()
 
     async def add_player_live(self, room_name: str, model: str = "S13") -> Player:
-        """Set up a new player in a running household (it joins standalone)."""
+        """Set up a new player in a running household (it joins standalone).
+
+        The others list it only once it serves: before that its port may not
+        be known yet (0), and a real player is not listed before it is on
+        the network.
+        """
         player = self.add_player(room_name, model)
-        await player.start()
+        self.players.remove(player)
+        try:
+            await player.start()
+        finally:
+            self.players.append(player)
         self.topology_changed()
         return player
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import aiohttp
@@ -167,3 +168,25 @@ async def test_64_player_household_starts_and_answers(
             assert result.outputs["CurrentZoneName"] == player.room_name
         groups = await _groups(session, household.players[-1])
     assert sum(len(m) for m in groups.values()) == 64
+
+
+async def test_a_player_set_up_live_is_listed_only_once_it_serves(
+    emulator_household: Household,
+) -> None:
+    """Its port is OS-picked while it starts; never advertise port 0."""
+    adding = asyncio.create_task(emulator_household.add_player_live("Office"))
+    locations: set[str] = set()
+    while not adding.done():
+        state = SafeElementTree.fromstring(emulator_household.zone_group_state())
+        locations |= {
+            member.get("Location", "")
+            for member in state.iter("ZoneGroupMember")
+            if member.get("ZoneName") == "Office"
+        }
+        await asyncio.sleep(0)
+    office = await adding
+    assert office.online
+    assert office.port != 0
+    assert locations <= {office.location}
+    state = SafeElementTree.fromstring(emulator_household.zone_group_state())
+    assert office.uuid in {m.get("UUID") for m in state.iter("ZoneGroupMember")}
