@@ -111,6 +111,28 @@ async def test_coordinator_leaving_hands_group_over(emulator_household_factory) 
     assert len(groups) == 5  # bedroom + office stay grouped
 
 
+async def test_a_player_set_up_live_is_listed_only_once_it_serves(
+    emulator_household: Household,
+) -> None:
+    """Its port is OS-picked while it starts; never advertise port 0."""
+    adding = asyncio.create_task(emulator_household.add_player_live("Office"))
+    locations: set[str] = set()
+    while not adding.done():
+        state = SafeElementTree.fromstring(emulator_household.zone_group_state())
+        locations |= {
+            member.get("Location", "")
+            for member in state.iter("ZoneGroupMember")
+            if member.get("ZoneName") == "Office"
+        }
+        await asyncio.sleep(0)
+    office = await adding
+    assert office.online
+    assert office.port != 0
+    assert locations <= {office.location}
+    state = SafeElementTree.fromstring(emulator_household.zone_group_state())
+    assert office.uuid in {m.get("UUID") for m in state.iter("ZoneGroupMember")}
+
+
 async def test_stereo_pair_and_home_theater_shapes(emulator_household_factory) -> None:
     pair = await emulator_household_factory("stereo_pair")
     theater = await emulator_household_factory("home_theater")
@@ -168,25 +190,3 @@ async def test_64_player_household_starts_and_answers(
             assert result.outputs["CurrentZoneName"] == player.room_name
         groups = await _groups(session, household.players[-1])
     assert sum(len(m) for m in groups.values()) == 64
-
-
-async def test_a_player_set_up_live_is_listed_only_once_it_serves(
-    emulator_household: Household,
-) -> None:
-    """Its port is OS-picked while it starts; never advertise port 0."""
-    adding = asyncio.create_task(emulator_household.add_player_live("Office"))
-    locations: set[str] = set()
-    while not adding.done():
-        state = SafeElementTree.fromstring(emulator_household.zone_group_state())
-        locations |= {
-            member.get("Location", "")
-            for member in state.iter("ZoneGroupMember")
-            if member.get("ZoneName") == "Office"
-        }
-        await asyncio.sleep(0)
-    office = await adding
-    assert office.online
-    assert office.port != 0
-    assert locations <= {office.location}
-    state = SafeElementTree.fromstring(emulator_household.zone_group_state())
-    assert office.uuid in {m.get("UUID") for m in state.iter("ZoneGroupMember")}
