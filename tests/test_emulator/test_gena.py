@@ -6,6 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
+import pytest_socket
 from defusedxml import ElementTree as SafeElementTree
 
 from custom_components.sonos_upnp.upnp.catalog import SERVICES, get_service
@@ -285,3 +286,25 @@ async def test_64_players_all_event_a_topology_change(
     for notify in changed:
         groups = SafeElementTree.fromstring(notify.values["ZoneGroupState"])
         assert last not in {g.get("Coordinator") for g in groups.iter("ZoneGroup")}
+
+
+async def test_a_player_on_a_new_address_notifies_from_it(
+    emulator_household_factory, notify_sink: NotifySink
+) -> None:
+    household = await emulator_household_factory(
+        "singles", players=2, distinct_hosts=True
+    )
+    player, other = household.players
+    rendering = get_service("RenderingControl")
+    async with aiohttp.ClientSession() as session:
+        await subscribe(session, player.base_url + rendering.event_url, notify_sink.url)
+    assert (await notify_sink.next()).remote == player.host
+    # A new DHCP lease: the player's address changes under its subscription.
+    await player.go_offline()
+    player.host = other.host.rsplit(".", 1)[0] + ".99"
+    pytest_socket.socket_allow_hosts(
+        ["127.0.0.1", *(p.host for p in household.players)], allow_unix_socket=True
+    )
+    await player.go_online()
+    household.rendering_changed(player)
+    assert (await notify_sink.next()).remote == player.host
