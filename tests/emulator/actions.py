@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from .alarms import Alarm, AlarmError
+from .autoplay import AutoplaySettings
 from .values import Value
 
 if TYPE_CHECKING:
@@ -18,6 +19,14 @@ type Handler = Callable[["Player", Args], Outputs]
 
 ACTION_FAILED: Final = 501
 INVALID_ARGS: Final = 402
+# What a real player answers for an empty list (Browse of the favorites, an
+# empty queue): a DIDL-Lite document with no items, never an empty string.
+EMPTY_DIDL: Final = (
+    '<DIDL-Lite xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    ' xmlns:upnp="urn:schemas-upnp-org:metadata-1-0/upnp/"'
+    ' xmlns:r="urn:schemas-rinconnetworks-com:metadata-1-0/"'
+    ' xmlns="urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/"></DIDL-Lite>'
+)
 HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
@@ -444,6 +453,80 @@ def _zone_info(player: Player, _args: Args) -> Outputs:
         "ExtraInfo": "",
         "HTAudioIn": 0,
         "Flags": 0,
+    }
+
+
+def _autoplay(player: Player, args: Args) -> AutoplaySettings:
+    """Return the settings of the source asked for; 402 for a missing input."""
+    settings = player.autoplay.get(_str(args, "Source"))
+    if settings is None:
+        raise UpnpFaultError(INVALID_ARGS)
+    return settings
+
+
+@_handles("DeviceProperties", "GetAutoplayRoomUUID")
+def _get_autoplay_room(player: Player, args: Args) -> Outputs:
+    return {"RoomUUID": _autoplay(player, args).room_uuid}
+
+
+@_handles("DeviceProperties", "SetAutoplayRoomUUID")
+def _set_autoplay_room(player: Player, args: Args) -> Outputs:
+    _autoplay(player, args).room_uuid = _str(args, "RoomUUID")
+    return None
+
+
+@_handles("DeviceProperties", "GetAutoplayLinkedZones")
+def _get_autoplay_linked(player: Player, args: Args) -> Outputs:
+    return {"IncludeLinkedZones": _autoplay(player, args).include_linked_zones}
+
+
+@_handles("DeviceProperties", "SetAutoplayLinkedZones")
+def _set_autoplay_linked(player: Player, args: Args) -> Outputs:
+    _autoplay(player, args).include_linked_zones = _bool(args, "IncludeLinkedZones")
+    return None
+
+
+@_handles("DeviceProperties", "GetAutoplayVolume")
+def _get_autoplay_volume(player: Player, args: Args) -> Outputs:
+    return {"CurrentVolume": _autoplay(player, args).volume}
+
+
+@_handles("DeviceProperties", "SetAutoplayVolume")
+def _set_autoplay_volume(player: Player, args: Args) -> Outputs:
+    volume = _int(args, "Volume")
+    if volume > 100:
+        raise UpnpFaultError(INVALID_ARGS)
+    _autoplay(player, args).volume = volume
+    return None
+
+
+@_handles("DeviceProperties", "GetUseAutoplayVolume")
+def _get_use_autoplay_volume(player: Player, args: Args) -> Outputs:
+    return {"UseVolume": _autoplay(player, args).use_volume}
+
+
+@_handles("DeviceProperties", "SetUseAutoplayVolume")
+def _set_use_autoplay_volume(player: Player, args: Args) -> Outputs:
+    _autoplay(player, args).use_volume = _bool(args, "UseVolume")
+    return None
+
+
+# -- ContentDirectory / Queue -------------------------------------------------
+
+
+@_handles("ContentDirectory", "Browse")
+def _browse(_player: Player, _args: Args) -> Outputs:
+    # Nothing is stored (favorites, library, playlists): every list is empty.
+    return {"Result": EMPTY_DIDL, "NumberReturned": 0, "TotalMatches": 0}
+
+
+@_handles("Queue", "Browse")
+def _browse_queue(player: Player, _args: Args) -> Outputs:
+    return {
+        "Result": EMPTY_DIDL,
+        "NumberReturned": 0,
+        "TotalMatches": 0,
+        "UpdateID": player.queue_update_id,
     }
 
 

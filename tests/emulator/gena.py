@@ -86,6 +86,8 @@ class Gena:
         self.subscriptions: dict[str, Subscription] = {}
         self.counters = EventCounters()
         self._counted = asyncio.Condition()
+        self._session: aiohttp.ClientSession | None = None
+        self._session_host = ""
 
     async def wait_for_counters(
         self, predicate: Callable[[EventCounters], bool], timeout: float = 5.0
@@ -216,6 +218,35 @@ class Gena:
 
     # -- delivery ---------------------------------------------------------
 
+    async def _notify_session(self) -> aiohttp.ClientSession:
+        """Return the player's own client session, made on first use.
+
+        Its connections leave from the player's own address, as a real
+        player's NOTIFYs do: a listener that checks who sent an event sees
+        the player, not one address shared by the whole household. A player
+        given a new address gets a new session.
+        """
+        host = self._player.host
+        if self._session is not None and self._session_host != host:
+            session, self._session = self._session, None
+            await session.close()
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(
+                    total=self._player.household.notify_timeout
+                ),
+                connector=aiohttp.TCPConnector(limit=0, local_addr=(host, 0)),
+            )
+            self._session_host = host
+        return self._session
+
+    async def close(self) -> None:
+        """Drop every subscription and close the NOTIFY session."""
+        await self.forget()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
     async def _deliver_loop(self, subscription: Subscription) -> None:
         """Send queued NOTIFYs in order until the subscription expires."""
         try:
@@ -238,7 +269,7 @@ class Gena:
             await self._count("dropped")
             return
         body = event_body(self._player.faults, body)
-        session = self._player.household.session
+        session = await self._notify_session()
         headers = {
             "HOST": "",
             "CONTENT-TYPE": 'text/xml; charset="utf-8"',

@@ -12,8 +12,6 @@ from types import TracebackType
 from typing import Any, Final, Self
 from xml.etree.ElementTree import Element, SubElement
 
-import aiohttp
-
 from custom_components.sonos_upnp.upnp.catalog import MODELS, Model
 
 from .alarms import AlarmList
@@ -113,7 +111,6 @@ class Household:
         """Send the pre-2019 shape: a bare <ZoneGroups> root, no VanishedDevices."""
         self._group_ids: dict[str, str] = {}
         self._group_counter = self._random.randrange(1, 1000)
-        self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- building ---------------------------------------------------------
@@ -229,13 +226,6 @@ class Household:
             )
         return self._group_ids[coordinator.uuid]
 
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        """Return the client session NOTIFYs are sent with (while running)."""
-        if self._session is None:
-            raise RuntimeError("household is not running")
-        return self._session
-
     # -- grouping ---------------------------------------------------------
 
     def _hand_over(self, player: Player) -> None:
@@ -290,9 +280,18 @@ class Household:
         self.topology_changed()
 
     async def add_player_live(self, room_name: str, model: str = "S13") -> Player:
-        """Set up a new player in a running household (it joins standalone)."""
+        """Set up a new player in a running household (it joins standalone).
+
+        The others list it only once it serves: before that its port may not
+        be known yet (0), and a real player is not listed before it is on
+        the network.
+        """
         player = self.add_player(room_name, model)
-        await player.start()
+        self.players.remove(player)
+        try:
+            await player.start()
+        finally:
+            self.players.append(player)
         self.topology_changed()
         return player
 
@@ -501,11 +500,6 @@ class Household:
 
     async def start(self) -> None:
         """Start every player's server concurrently."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.notify_timeout),
-                connector=aiohttp.TCPConnector(limit=0),
-            )
         results = await asyncio.gather(
             *(player.start() for player in self.players), return_exceptions=True
         )
@@ -515,15 +509,12 @@ class Household:
             raise errors[0]
 
     async def stop(self) -> None:
-        """Stop servers, subscriptions, background jobs and the session."""
+        """Stop servers, subscriptions, NOTIFY sessions and background jobs."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(player.close() for player in self.players))
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
 
     async def __aenter__(self) -> Self:
         """Start the household."""

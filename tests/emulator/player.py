@@ -12,6 +12,7 @@ from aiohttp import web
 from custom_components.sonos_upnp.upnp.catalog import SERVICES, Model, Service
 
 from . import control, soap
+from .autoplay import autoplay_sources
 from .description import device_description, scpd
 from .events import event_values
 from .faults import Faults, fault_middleware
@@ -67,6 +68,8 @@ class Player:
         self.current_uri = ""
         self.current_uri_metadata = ""
         self.queue_update_id = 0
+        self.autoplay = autoplay_sources(model)
+        """Autoplay settings by source, only for the inputs the model has."""
         # Topology: `coordinator` is the group's coordinator (self when alone);
         # `bonded_to` is the primary of a stereo pair or home theater for the
         # invisible parts; `channel_map_set`/`ht_sat_chan_map_set` as evented.
@@ -193,7 +196,7 @@ class Player:
         """Stop serving and drop every subscription (household shutdown)."""
         self.faults.set_unresponsive(False)
         await self.stop()
-        await self.gena.forget()
+        await self.gena.close()
 
     # -- faults -----------------------------------------------------------
 

@@ -49,13 +49,17 @@ def _parse_arguments(action: Action, body: bytes) -> dict[str, Value]:
     call = soap_body[0] if soap_body is not None and len(soap_body) else None
     if call is None or local_name(call.tag) != action.name:
         raise UpnpFaultError(INVALID_ACTION)
+    expected = {argument.name for argument in action.inputs}
     given: dict[str, str] = {}
     for child in call:
         name = local_name(child.tag)
+        if name not in expected:
+            # Real players ignore arguments their action does not declare
+            # (SoCo sends Channel to GetPositionInfo, GetBass and GetTreble).
+            continue
         if name in given or len(child):
             raise UpnpFaultError(INVALID_ARGS)
         given[name] = child.text or ""
-    expected = {argument.name for argument in action.inputs}
     if set(given) != expected:
         raise UpnpFaultError(INVALID_ARGS)
     try:

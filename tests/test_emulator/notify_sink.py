@@ -16,6 +16,8 @@ class Notify:
     headers: dict[str, str]
     values: dict[str, str]
     body: bytes
+    remote: str | None = None
+    """The address the NOTIFY came from."""
 
     @property
     def seq(self) -> int:
@@ -42,7 +44,9 @@ class NotifySink:
                 for prop in root.findall(f"{EVENT_NS}property")
                 for child in prop
             }
-        self.received.put_nowait(Notify(dict(request.headers), values, body))
+        self.received.put_nowait(
+            Notify(dict(request.headers), values, body, request.remote)
+        )
         return web.Response(status=200)
 
     async def start(self) -> None:

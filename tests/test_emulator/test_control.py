@@ -6,12 +6,18 @@ import re
 
 import aiohttp
 import pytest
+from defusedxml import ElementTree as SafeElementTree
 
-from custom_components.sonos_upnp.upnp.catalog import INTEGER_RANGES, SERVICES
+from custom_components.sonos_upnp.upnp.catalog import (
+    INTEGER_RANGES,
+    SERVICES,
+    get_service,
+)
 from tests.emulator.household import Household
+from tests.emulator.player import Player
 from tests.emulator.values import default_value, format_value
 
-from .soap_helper import call, envelope
+from .soap_helper import SoapResult, call, envelope
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -33,6 +39,10 @@ def _valid_overrides(household: Household) -> dict[tuple[str, str], dict[str, st
         ("DeviceProperties", "SetZoneAttributes"): {"DesiredZoneName": "Den"},
         ("GroupManagement", "AddMember"): {"MemberID": other},
         ("GroupManagement", "RemoveMember"): {"MemberID": other},
+    } | {
+        ("DeviceProperties", action.name): {"Source": "TV"}
+        for action in get_service("DeviceProperties").actions
+        if action.input("Source") is not None
     }
 
 
@@ -47,11 +57,19 @@ def _check_type(data_type: str, allowed: tuple[str, ...], text: str) -> None:
         assert text in allowed
 
 
-async def test_every_action_answers_typed_outputs(
-    emulator_household: Household,
+async def test_every_action_answers_typed_outputs() -> None:
+    # An Amp has every input (TV and line-in), so even autoplay answers.
+    household = Household(seed=3)
+    player = household.add_player("Living Room", "S16")
+    household.add_player("Kitchen")
+    async with household:
+        await _every_action_answers_typed_outputs(household, player)
+
+
+async def _every_action_answers_typed_outputs(
+    household: Household, player: Player
 ) -> None:
-    player = emulator_household.players[0]
-    overrides = _valid_overrides(emulator_household)
+    overrides = _valid_overrides(household)
     order = [
         (service, action)
         for service in SERVICES
@@ -85,7 +103,6 @@ async def test_every_action_answers_typed_outputs(
     ("args", "code"),
     [
         ({"InstanceID": "0", "Channel": "Master"}, 402),  # missing DesiredVolume
-        ({"InstanceID": "0", "Channel": "Master", "DesiredVolume": "5", "X": "1"}, 402),
         ({"InstanceID": "0", "Channel": "Master", "DesiredVolume": "loud"}, 402),
         ({"InstanceID": "0", "Channel": "Master", "DesiredVolume": "70000"}, 402),
         ({"InstanceID": "-1", "Channel": "Master", "DesiredVolume": "5"}, 402),
@@ -102,6 +119,43 @@ async def test_invalid_arguments_fault_402(
     assert result.status == 500
     assert result.error_code == code
     assert result.description == []  # Sonos sends the code only
+
+
+@pytest.mark.parametrize(
+    ("service", "action", "extra", "outputs"),
+    [
+        # What SoCo sends: Channel on actions that declare only InstanceID.
+        (
+            "AVTransport",
+            "GetPositionInfo",
+            {"Channel": "Master"},
+            {"RelTime": "0:00:00"},
+        ),
+        ("RenderingControl", "GetBass", {"Channel": "Master"}, {"CurrentBass": "4"}),
+        ("RenderingControl", "GetTreble", {"Channel": "LF"}, {"CurrentTreble": "-3"}),
+        (
+            "RenderingControl",
+            "GetMute",
+            {"Channel": "Master", "X": "1"},
+            {"CurrentMute": "0"},
+        ),
+    ],
+)
+async def test_undeclared_arguments_are_ignored_like_real_players(
+    emulator_player,
+    service: str,
+    action: str,
+    extra: dict[str, str],
+    outputs: dict[str, str],
+) -> None:
+    emulator_player.bass = 4
+    emulator_player.treble = -3
+    args = {"InstanceID": "0"} | extra
+    async with aiohttp.ClientSession() as session:
+        result = await call(session, emulator_player, service, action, args)
+    assert result.status == 200, result.body
+    assert result.outputs.items() >= outputs.items()
+    assert result.names == [a.name for a in get_service(service).action(action).outputs]
 
 
 async def test_unknown_action_and_wrong_header_fault_401(emulator_player) -> None:
@@ -333,3 +387,87 @@ async def test_large_bodies_are_read_whole_and_capped(emulator_player) -> None:
     assert accepted.status == 200
     assert emulator_player.current_uri_metadata == big_metadata
     assert refused == 413
+
+
+@pytest.mark.parametrize(
+    ("service", "args"),
+    [
+        (
+            "ContentDirectory",
+            {
+                "ObjectID": "FV:2",
+                "BrowseFlag": "BrowseDirectChildren",
+                "Filter": "dc:title,res,dc:creator,upnp:artist,upnp:album",
+                "StartingIndex": "0",
+                "RequestedCount": "100",
+                "SortCriteria": "",
+            },
+        ),
+        ("Queue", {"QueueID": "0", "StartingIndex": "0", "RequestedCount": "100"}),
+    ],
+)
+async def test_empty_browse_answers_an_empty_didl_document(
+    emulator_player, service: str, args: dict[str, str]
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        result = await call(session, emulator_player, service, "Browse", args)
+    assert result.status == 200, result.body
+    didl = SafeElementTree.fromstring(result.outputs["Result"])
+    assert didl.tag == "{urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/}DIDL-Lite"
+    assert len(didl) == 0
+    assert (result.outputs["NumberReturned"], result.outputs["TotalMatches"]) == (
+        "0",
+        "0",
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "tv", "line_in"),
+    [
+        ("S13", False, False),  # One: neither input
+        ("Sub", False, False),
+        ("S14", True, False),  # Beam: HDMI
+        ("S36", True, False),  # Ray: optical
+        ("S39", False, True),  # Era 100: line-in
+        ("S6", False, True),  # Play:5: line-in
+        ("S16", True, True),  # Amp: both
+    ],
+)
+async def test_autoplay_answers_only_for_the_inputs_a_model_has(
+    model: str, tv: bool, line_in: bool
+) -> None:
+    household = Household(seed=5)
+    player = household.add_player("Den", model)
+    async with household, aiohttp.ClientSession() as session:
+
+        async def autoplay(action: str, source: str, **args: str) -> SoapResult:
+            return await call(
+                session, player, "DeviceProperties", action, {**args, "Source": source}
+            )
+
+        for source, present in (("TV", tv), ("LineIn", line_in)):
+            room = await autoplay("GetAutoplayRoomUUID", source)
+            linked = await autoplay("GetAutoplayLinkedZones", source)
+            stored = await autoplay("SetAutoplayRoomUUID", source, RoomUUID=player.uuid)
+            if not present:
+                assert {r.error_code for r in (room, linked, stored)} == {402}
+                continue
+            assert room.outputs == {"RoomUUID": ""}
+            assert linked.outputs == {"IncludeLinkedZones": "1"}
+            await autoplay("SetAutoplayLinkedZones", source, IncludeLinkedZones="0")
+            await autoplay("SetAutoplayVolume", source, Volume="40")
+            await autoplay("SetUseAutoplayVolume", source, UseVolume="1")
+            assert (await autoplay("GetAutoplayRoomUUID", source)).outputs == {
+                "RoomUUID": player.uuid
+            }
+            assert (await autoplay("GetAutoplayLinkedZones", source)).outputs == {
+                "IncludeLinkedZones": "0"
+            }
+            assert (await autoplay("GetAutoplayVolume", source)).outputs == {
+                "CurrentVolume": "40"
+            }
+            assert (await autoplay("GetUseAutoplayVolume", source)).outputs == {
+                "UseVolume": "1"
+            }
+        unknown = await autoplay("GetAutoplayRoomUUID", "Bluetooth")
+    assert unknown.error_code == 402

@@ -6,6 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
+import pytest_socket
 from defusedxml import ElementTree as SafeElementTree
 
 from custom_components.sonos_upnp.upnp.catalog import SERVICES, get_service
@@ -168,6 +169,31 @@ async def test_topology_and_alarm_changes_event_every_player(
     assert living.transport_state == "PLAYING"
 
 
+async def test_each_player_notifies_from_its_own_address(
+    emulator_household_factory, notify_sink: NotifySink
+) -> None:
+    """A real player's NOTIFYs leave from its own IP (listeners check it)."""
+    household = await emulator_household_factory(
+        "singles", players=3, distinct_hosts=True
+    )
+    rendering = get_service("RenderingControl")
+    async with aiohttp.ClientSession() as session:
+        sids = {}
+        for player in household.players:
+            response = await subscribe(
+                session, player.base_url + rendering.event_url, notify_sink.url
+            )
+            sids[response.headers["SID"]] = player.host
+    initial = [await notify_sink.next() for _ in household.players]
+    assert {n.headers["SID"]: n.remote for n in initial} == sids
+    assert len(set(sids.values())) == 3
+    last = household.players[-1]
+    last.volume = 61
+    household.rendering_changed(last)
+    changed = await notify_sink.next()
+    assert (changed.seq, changed.remote) == (1, last.host)
+
+
 async def test_renew_unsubscribe_and_header_errors(
     emulator_player, notify_sink: NotifySink
 ) -> None:
@@ -260,3 +286,25 @@ async def test_64_players_all_event_a_topology_change(
     for notify in changed:
         groups = SafeElementTree.fromstring(notify.values["ZoneGroupState"])
         assert last not in {g.get("Coordinator") for g in groups.iter("ZoneGroup")}
+
+
+async def test_a_player_on_a_new_address_notifies_from_it(
+    emulator_household_factory, notify_sink: NotifySink
+) -> None:
+    household = await emulator_household_factory(
+        "singles", players=2, distinct_hosts=True
+    )
+    player, other = household.players
+    rendering = get_service("RenderingControl")
+    async with aiohttp.ClientSession() as session:
+        await subscribe(session, player.base_url + rendering.event_url, notify_sink.url)
+    assert (await notify_sink.next()).remote == player.host
+    # A new DHCP lease: the player's address changes under its subscription.
+    await player.go_offline()
+    player.host = other.host.rsplit(".", 1)[0] + ".99"
+    pytest_socket.socket_allow_hosts(
+        ["127.0.0.1", *(p.host for p in household.players)], allow_unix_socket=True
+    )
+    await player.go_online()
+    household.rendering_changed(player)
+    assert (await notify_sink.next()).remote == player.host

@@ -1,4 +1,4 @@
-"""SoCo 0.32 (a third-party Sonos library) against the emulator, through its API.
+"""SoCo (a third-party Sonos library) against the emulator, through its API.
 
 SoCo talks to port 1400 and knows speakers by IP, so these households run on
 distinct loopback addresses (127.a.b.2, 127.a.b.3, ...) with port 1400 each;
@@ -10,10 +10,8 @@ the test's event loop. Its asyncio event listener binds to 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -23,49 +21,18 @@ soco = pytest.importorskip("soco")
 from soco import alarms as soco_alarms  # noqa: E402
 from soco import config as soco_config  # noqa: E402
 from soco import events_asyncio  # noqa: E402
-from soco.core import soco_reset  # noqa: E402
 
 from tests.emulator.household import Household  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.soco_listener import soco_on_loopback, stop_listener  # noqa: E402
 
 
 @pytest.fixture
-def soco_settings(socket_enabled: None) -> Any:
-    """Point SoCo's event listener at loopback, disable its caches; restore."""
-    saved = {
-        name: getattr(soco_config, name)
-        for name in (
-            "EVENT_LISTENER_IP",
-            "EVENT_LISTENER_PORT",
-            "EVENT_ADVERTISE_IP",
-            "EVENTS_MODULE",
-            "CACHE_ENABLED",
-            "REQUEST_TIMEOUT",
-        )
-    }
-    soco_config.EVENT_LISTENER_IP = "127.0.0.1"
-    soco_config.EVENT_LISTENER_PORT = _free_port()
-    # The listener singleton read the port when soco was imported.
-    saved_port = events_asyncio.event_listener.requested_port_number
-    events_asyncio.event_listener.requested_port_number = (
-        soco_config.EVENT_LISTENER_PORT
-    )
-    soco_config.EVENT_ADVERTISE_IP = None
-    soco_config.EVENTS_MODULE = events_asyncio
-    soco_config.CACHE_ENABLED = False
-    soco_config.REQUEST_TIMEOUT = 5.0
-    soco_reset()
-    yield soco_config
-    for name, value in saved.items():
-        setattr(soco_config, name, value)
-    events_asyncio.event_listener.requested_port_number = saved_port
-    soco_reset()
-    soco.SoCo.zone_group_states.clear()
+async def soco_settings(socket_enabled: None) -> AsyncIterator[Any]:
+    """Give SoCo a fresh listener on loopback, disable its caches; restore."""
+    async with soco_on_loopback():
+        soco_config.CACHE_ENABLED = False
+        soco_config.REQUEST_TIMEOUT = 5.0
+        yield soco_config
 
 
 type SocoHouseholdFactory = Callable[..., Any]
@@ -224,19 +191,10 @@ async def test_events_with_socos_asyncio_listener(
         assert event.service.service_type == "ZoneGroupTopology"
         assert other.uuid in event.variables["zone_group_state"]
     finally:
-        listener = events_asyncio.event_listener
         for subscription in subscriptions:
             await subscription.unsubscribe()
         # The last unsubscribe schedules a stop after a grace period: stop now.
-        grace = listener._stop_grace_task
-        if grace is not None:
-            grace.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await grace
-            listener._stop_grace_task = None
-        await listener.async_stop()
-        listener.start_lock = None
-        listener.stop_lock = None
+        await stop_listener(events_asyncio.event_listener)
     assert all(not p.gena.subscriptions for p in household.players)
 
 
@@ -251,7 +209,4 @@ async def test_large_household_501_falls_back_to_the_topology_event(
     zones = await _in_thread(lambda: device.all_zones)
     assert {zone.uid for zone in zones} == {p.uuid for p in household.players}
     assert all(not p.gena.subscriptions for p in household.players)
-    listener = events_asyncio.event_listener
-    assert not listener.is_running
-    listener.start_lock = None
-    listener.stop_lock = None
+    assert not events_asyncio.event_listener.is_running

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import aiohttp
@@ -108,6 +109,28 @@ async def test_coordinator_leaving_hands_group_over(emulator_household_factory) 
     assert groups[living.uuid] == [living.uuid]
     assert groups[kitchen.uuid] == [kitchen.uuid]
     assert len(groups) == 5  # bedroom + office stay grouped
+
+
+async def test_a_player_set_up_live_is_listed_only_once_it_serves(
+    emulator_household: Household,
+) -> None:
+    """Its port is OS-picked while it starts; never advertise port 0."""
+    adding = asyncio.create_task(emulator_household.add_player_live("Office"))
+    locations: set[str] = set()
+    while not adding.done():
+        state = SafeElementTree.fromstring(emulator_household.zone_group_state())
+        locations |= {
+            member.get("Location", "")
+            for member in state.iter("ZoneGroupMember")
+            if member.get("ZoneName") == "Office"
+        }
+        await asyncio.sleep(0)
+    office = await adding
+    assert office.online
+    assert office.port != 0
+    assert locations <= {office.location}
+    state = SafeElementTree.fromstring(emulator_household.zone_group_state())
+    assert office.uuid in {m.get("UUID") for m in state.iter("ZoneGroupMember")}
 
 
 async def test_stereo_pair_and_home_theater_shapes(emulator_household_factory) -> None:

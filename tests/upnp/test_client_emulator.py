@@ -44,6 +44,17 @@ LAST = {("AlarmClock", "DestroyAlarm"), ("GroupManagement", "RemoveMember")}
 
 
 @pytest.fixture
+async def amp_household(socket_enabled: None) -> AsyncIterator[Household]:
+    """Three players, the first an Amp: it has a TV input and a line-in, so
+    its autoplay actions answer too (players without the input refuse them)."""
+    household = Household(seed=2)
+    for room, model in (("Living Room", "S16"), ("Kitchen", "S13"), ("Den", "S18")):
+        household.add_player(room, model)
+    async with household:
+        yield household
+
+
+@pytest.fixture
 async def client(socket_enabled: None) -> AsyncIterator[SonosUpnpClient]:
     async with aiohttp.ClientSession() as session:
         yield SonosUpnpClient(session, timeout=5.0)
@@ -77,13 +88,16 @@ def _arguments(
             args["DesiredTime"] = "2026-11-21 13:00:00"
         case "GroupManagement", "AddMember" | "RemoveMember":
             args["MemberID"] = member.uuid
+        case "DeviceProperties", _ if "Source" in args:
+            args["Source"] = "TV"
     return args
 
 
 async def test_every_action_on_an_emulated_player(
-    emulator_household: Household, client: SonosUpnpClient
+    amp_household: Household, client: SonosUpnpClient
 ) -> None:
     """All 206 catalog actions answer typed outputs through SonosUpnpClient.call."""
+    emulator_household = amp_household
     player = emulator_household.players[0]
     state: dict[str, int] = {}
     ordered = sorted(
