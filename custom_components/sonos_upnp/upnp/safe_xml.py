@@ -36,14 +36,20 @@ def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
-    """Parse untrusted XML, repairing stray ampersands, refusing anything hostile."""
+def _capped_bytes(data: bytes | str, max_bytes: int) -> bytes:
+    """Return data as bytes; refuse what is too large or cannot be encoded."""
     try:
         raw = data.encode() if isinstance(data, str) else data
     except UnicodeEncodeError as err:  # lone surrogates in a str
         raise UpnpResponseError(f"refused XML: {err}") from err
     if len(raw) > max_bytes:
         raise UpnpResponseError(f"XML of {len(raw)} bytes exceeds {max_bytes}")
+    return raw
+
+
+def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
+    """Parse untrusted XML, repairing stray ampersands, refusing anything hostile."""
+    raw = _capped_bytes(data, max_bytes)
     raw = _STRAY_AMPERSAND.sub(b"&amp;", raw)
     try:
         element: Element = fromstring(
@@ -82,12 +88,7 @@ def stream_xml(
     elements when a later error is raised, so callers keep what they collect
     until this returns.
     """
-    try:
-        raw = data.encode() if isinstance(data, str) else data
-    except UnicodeEncodeError as err:  # lone surrogates in a str
-        raise UpnpResponseError(f"refused XML: {err}") from err
-    if len(raw) > max_bytes:
-        raise UpnpResponseError(f"XML of {len(raw)} bytes exceeds {max_bytes}")
+    raw = _capped_bytes(data, max_bytes)
     if b"&" in raw:
         raw = _STRAY_AMPERSAND.sub(b"&amp;", raw)
     # The namespace separator ElementTree uses: prefixes must be bound. Names
