@@ -7,7 +7,7 @@ both parsers read the household alike. Measure with:
         --benchmark-enable --no-cov -s
 
 Goal (issue 11): parsing a 64- and an 8-player ZoneGroupState takes at most a
-third of SoCo 0.32's time (p50), measured in the same run. Every round parses
+third of SoCo's time (p50), measured in the same run. Every round parses
 a document no parser has seen (one attribute differs), so no cache can help;
 the two parsers take turns in small blocks, so both meet the same load from
 other processes.
