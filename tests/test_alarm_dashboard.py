@@ -167,7 +167,7 @@ async def test_existing_switches_keep_their_entity_ids(
         await hass.async_block_till_done()
 
 
-# --- editing entities -----------------------------------------------------------
+# --- editing entities --------------------------------------------------------
 
 
 async def test_editing_entities_write_through_and_follow_the_speaker(
@@ -386,7 +386,7 @@ async def test_entities_of_alarms_deleted_while_away_are_removed(
         await hass.async_block_till_done()
 
 
-# --- calendar ------------------------------------------------------------------------
+# --- calendar ----------------------------------------------------------------
 
 
 async def get_events(
@@ -548,7 +548,7 @@ async def test_calendar_trigger_fires_before_the_alarm(
     )
 
 
-# --- actions ---------------------------------------------------------------------------
+# --- actions -----------------------------------------------------------------
 
 
 async def test_create_and_list_alarms_answer_with_the_entity_id(
@@ -570,11 +570,13 @@ async def test_create_and_list_alarms_answer_with_the_entity_id(
 
     listed = await run_action(hass, "list_alarms", {})
     assert listed is not None
-    (alarm,) = listed["alarms"]  # type: ignore[misc]
-    assert alarm["entity_id"] == f"switch.kitchen_alarm_{alarm_id}"  # type: ignore[index,call-overload]
+    alarms: Any = listed["alarms"]
+    assert [alarm["entity_id"] for alarm in alarms] == [
+        f"switch.kitchen_alarm_{alarm_id}"
+    ]
 
 
-# --- less clutter ------------------------------------------------------------------------
+# --- less clutter ------------------------------------------------------------
 
 
 async def test_room_entities_are_tidy(
