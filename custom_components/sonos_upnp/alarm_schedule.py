@@ -62,12 +62,11 @@ def alarm_day_keys(recurrence: str) -> list[str] | None:
     return None if days is None else [DAY_KEYS[day] for day in days]
 
 
-def days_recurrence(days: frozenset[int] | set[int]) -> str:
-    """Return the recurrence Sonos writes for a set of days (0 = Sunday)."""
-    for preset in (DAILY, WEEKDAYS, WEEKENDS):
-        if recurrence_days(preset) == days:
-            return preset
-    return "ON_" + "".join(str(day) for day in sorted(days))
+def clock_text(alarm: Alarm) -> str:
+    """Return the alarm's start time as a clock shows it (seconds if any)."""
+    start = alarm.start_time
+    text = f"{start.hour:02d}:{start.minute:02d}"
+    return f"{text}:{start.second:02d}" if start.second else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .alarm_entity import AlarmWords, alarm_unique_id, async_alarm_words
-from .alarm_schedule import Occurrence, occurrences
+from .alarm_schedule import Occurrence, clock_text, occurrences
 from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator
-from .switch import clock_text
 
 if TYPE_CHECKING:
     from .coordinator import SonosUpnpConfigEntry

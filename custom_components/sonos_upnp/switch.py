@@ -18,16 +18,16 @@ from .alarm_entity import (
     async_alarm_words,
 )
 from .alarm_fields import alarm_fields
-from .alarm_schedule import alarm_day_keys
+from .alarm_schedule import alarm_day_keys, clock_text
 from .const import ATTR_ENABLED, ATTR_PLAY_MODE
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .errors import user_facing_error
-from .upnp.alarms import PLAY_MODES, Alarm, delete_alarm, next_occurrence
+from .upnp.alarms import PLAY_MODES, delete_alarm, next_occurrence
 from .upnp.exceptions import UpnpClientError
 
 PARALLEL_UPDATES = 1
 
-__all__ = ["SonosUpnpAlarmSwitch", "alarm_unique_id", "clock_text"]
+__all__ = ["SonosUpnpAlarmSwitch", "alarm_unique_id"]
 
 
 async def async_setup_entry(
@@ -45,13 +45,6 @@ async def async_setup_entry(
         "switch",
         lambda alarm_id: [SonosUpnpAlarmSwitch(coordinator, alarm_id, words)],
     )
-
-
-def clock_text(alarm: Alarm) -> str:
-    """Return the alarm's start time as a clock shows it (seconds if any)."""
-    start = alarm.start_time
-    text = f"{start.hour:02d}:{start.minute:02d}"
-    return f"{text}:{start.second:02d}" if start.second else text
 
 
 class SonosUpnpAlarmSwitch(SonosUpnpAlarmEntity, SwitchEntity):
