@@ -257,6 +257,7 @@ async def test_list_alarms_returns_every_field(
                 "alarm_id": alarm_id,
                 "household_id": household.household_id,
                 "device_id": device_id_of(hass, household.players[1].uuid),
+                "entity_id": switch_entity_id(hass, household, alarm_id),
                 "room_uuid": household.players[1].uuid,
                 "start_time": "06:30:00",
                 "duration": "00:30:00",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -32,6 +33,7 @@ async def async_setup_entry(
 class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
     """On while the player coordinates its group."""
 
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_translation_key = "is_coordinator"
 
     @property

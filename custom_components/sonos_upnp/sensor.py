@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -89,6 +90,9 @@ SENSORS: tuple[SonosUpnpSensorEntityDescription, ...] = (
     SonosUpnpSensorEntityDescription(
         key="group_coordinator",
         translation_key="group_coordinator",
+        # The group sensor's `coordinator` attribute says the same.
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=_group_coordinator,
     ),
     SonosUpnpSensorEntityDescription(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import probatio
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import Platform
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -19,9 +19,11 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import service
 from homeassistant.util.json import JsonValueType
 
+from .alarm_entity import alarm_unique_id
 from .alarm_fields import alarm_fields
 from .const import (
     ATTR_ACTION,
@@ -216,7 +218,17 @@ def alarm_as_dict(
         "household_id": coordinator.household_id,
         "room_uuid": alarm.room_uuid,
         "device_id": device.id if device else None,
+        ATTR_ENTITY_ID: alarm_switch_id(hass, coordinator, alarm.alarm_id),
     }
+
+
+def alarm_switch_id(
+    hass: HomeAssistant, coordinator: SonosHouseholdCoordinator, alarm_id: int
+) -> str | None:
+    """Return the entity ID of an alarm's switch, if it has one."""
+    return er.async_get(hass).async_get_entity_id(
+        Platform.SWITCH, DOMAIN, alarm_unique_id(coordinator.household_id, alarm_id)
+    )
 
 
 async def _async_create_alarm(call: ServiceCall) -> ServiceResponse:
@@ -232,7 +244,10 @@ async def _async_create_alarm(call: ServiceCall) -> ServiceResponse:
     except UpnpClientError as err:
         raise user_facing_error(err) from err
     await coordinator.async_refresh_alarms()
-    return {"alarm_id": alarm_id}
+    return {
+        "alarm_id": alarm_id,
+        ATTR_ENTITY_ID: alarm_switch_id(call.hass, coordinator, alarm_id),
+    }
 
 
 async def _async_list_alarms(call: ServiceCall) -> ServiceResponse:
