@@ -77,6 +77,8 @@ def _household(coordinator: SonosHouseholdCoordinator) -> dict[str, Any]:
             "port": coordinator.listener.port,
         },
         "subscriptions": _subscriptions(coordinator),
+        # Each group's alarm state, from its coordinator's AVTransport feed.
+        "alarm_playback": coordinator.alarm_playback.diagnostics(),
     }
 
 
