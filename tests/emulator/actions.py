@@ -336,10 +336,13 @@ def _snooze(player: Player, args: Args) -> Outputs:
         raise UpnpFaultError(NOT_A_COORDINATOR)
     playback = player.household.alarm_playback
     ringing = playback.of(player)
+    if ringing is None:
+        # Not known from a speaker; the emulator accepts and ignores it.
+        return None
     seconds = clock_seconds(_str(args, "Duration"))
     if seconds is None or seconds <= 0:
         raise UpnpFaultError(INVALID_ARGS)
-    if ringing is None or ringing.snoozed:
+    if ringing.snoozed:
         raise UpnpFaultError(TRANSITION_NOT_AVAILABLE)
     playback.snooze(player, seconds)
     return None
