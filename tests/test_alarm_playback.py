@@ -420,3 +420,61 @@ async def test_unknown_state_is_unavailable_and_diagnostics_show_feeds(
     assert state_of(hass, "button.living_room_snooze_alarm").state == STATE_UNAVAILABLE
     assert state_of(hass, "binary_sensor.kitchen_alarm_playing").state == STATE_OFF
     assert DOMAIN in entry.domain
+
+
+async def test_subscribed_while_ringing_names_the_alarm_without_an_event(
+    hass: HomeAssistant, emulator_household_factory: HouseholdFactory
+) -> None:
+    household = await emulator_household_factory("singles", players=2, seed=13)
+    kitchen = household.players[1]
+    alarm_id = alarm_at(household, 1, timedelta(hours=-2))
+    household.fire_alarm(alarm_id)
+    log = EventLog(hass, kitchen)
+    entry = await setup_household(hass, household)
+    playing = f"binary_sensor.{slug(kitchen)}_alarm_playing"
+    await wait_for(
+        hass,
+        lambda: state_of(hass, playing).attributes.get("alarm_id") == alarm_id,
+    )
+    assert state_of(hass, playing).state == STATE_ON
+    assert state_of(hass, playing).attributes["alarm_source"] == "speaker"
+    assert log.fired == []
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_rooms_without_avtransport_events_infer_from_alarm_run_sequence(
+    hass: HomeAssistant, emulator_household_factory: HouseholdFactory
+) -> None:
+    """Today's inference stays for a group whose AVTransport events are missing."""
+    household = await emulator_household_factory("singles", players=3, seed=14)
+    kitchen = household.players[1]
+    alarm_id = alarm_at(household, 1, timedelta(0))
+    kitchen.faults.drop_events = True
+    log = EventLog(hass, kitchen)
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(hass, lambda: len(coordinator.data.alarms.alarms) == 1)
+    await wait_for_subscriptions(hass, coordinator)
+    playing = f"binary_sensor.{slug(kitchen)}_alarm_playing"
+    assert state_of(hass, playing).state == STATE_UNAVAILABLE
+    # The other players event AlarmRunSequence.
+    await wait_for(
+        hass,
+        lambda: all(
+            row["events_seen"]
+            for row in subscription_rows(coordinator)
+            if row["player"] != kitchen.uuid
+        ),
+    )
+
+    household.fire_alarm(alarm_id)
+    await wait_for(hass, lambda: log.types() == ["alarm_started"])
+    assert log.fired[0]["alarm_id"] == alarm_id
+    assert log.fired[0]["source"] == "start_time"
+    assert state_of(hass, playing).state == STATE_UNAVAILABLE
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
