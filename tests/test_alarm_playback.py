@@ -9,10 +9,12 @@ import pytest
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -408,6 +410,12 @@ async def test_unknown_state_is_unavailable_and_diagnostics_show_feeds(
     assert len(playback) == 3
     assert {row["phase"] for row in playback} == {"idle"}
     assert {row["alarm_running"] for row in playback} == {"0"}
+
+    device = dr.async_get(hass).async_get(device_id_of(hass, living.uuid))
+    assert device is not None
+    device_dump = await get_diagnostics_for_device(hass, hass_client, entry, device)
+    assert [row["phase"] for row in device_dump["alarm_playback"]] == ["idle"]
+    assert {row["service"] for row in device_dump["subscriptions"]} >= {"AVTransport"}
 
     # Without AVTransport events nobody knows whether the alarm plays.
     coordinator = entry.runtime_data.coordinator

@@ -129,6 +129,12 @@ async def async_get_device_diagnostics(
             "subscriptions": [
                 row for row in _subscriptions(coordinator) if row["player"] == uuid
             ],
+            "alarm_playback": [
+                row
+                for row in coordinator.alarm_playback.diagnostics()
+                if row["coordinator"]
+                == coordinator.alarm_playback.group_coordinator_of(uuid)
+            ],
         },
         TO_REDACT,
     )
