@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -486,3 +486,26 @@ async def test_rooms_without_avtransport_events_infer_from_alarm_run_sequence(
     assert state_of(hass, playing).state == STATE_UNAVAILABLE
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_speaker_trouble_is_a_home_assistant_error(
+    hass: HomeAssistant, singles: tuple[Household, MockConfigEntry]
+) -> None:
+    household, entry = singles
+    kitchen = household.players[1]
+    alarm_id = alarm_at(household, 1, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    household.fire_alarm(alarm_id)
+    playing = f"binary_sensor.{slug(kitchen)}_alarm_playing"
+    await wait_for(hass, lambda: state_of(hass, playing).state == STATE_ON)
+    await kitchen.go_offline()
+    device_id = device_id_of(hass, kitchen.uuid)
+    for action, data in (
+        ("snooze_alarm", {"device_id": device_id}),
+        ("stop_alarm", {"device_id": device_id}),
+    ):
+        with pytest.raises(HomeAssistantError) as caught:
+            await call(hass, action, data)
+        assert not isinstance(caught.value, ServiceValidationError)
+        assert caught.value.translation_key == "cannot_connect"
+    await kitchen.go_online()
