@@ -224,7 +224,7 @@ class AlarmPlayback:
             return
         # The first event of a feed tells the state, not a change.
         if known and after is AlarmPhase.RINGING:
-            self._async_identify(coordinator_uuid, playback, snoozed=before)
+            self._async_identify(coordinator_uuid, playback, previous=before)
         elif known and after is AlarmPhase.SNOOZED:
             self._fire(
                 self._group_rooms(coordinator_uuid), ALARM_SNOOZED, self._data(playback)
@@ -243,7 +243,7 @@ class AlarmPlayback:
             )
         elif not known and after is AlarmPhase.RINGING:
             # Subscribed while an alarm plays: name it, without an event.
-            self._async_identify(coordinator_uuid, playback, snoozed=None, fire=False)
+            self._async_identify(coordinator_uuid, playback, previous=None, fire=False)
         self._notify_state(coordinator_uuid)
 
     @callback
@@ -286,19 +286,21 @@ class AlarmPlayback:
         coordinator_uuid: str,
         playback: GroupPlayback,
         *,
-        snoozed: AlarmPhase | None,
+        previous: AlarmPhase | None,
         fire: bool = True,
     ) -> None:
         playback.generation += 1
         generation = playback.generation
         rooms = self._group_rooms(coordinator_uuid)
-        self.hass.async_create_background_task(
+        # An entry task: unloading cancels a question still in flight.
+        self.coordinator.config_entry.async_create_background_task(
+            self.hass,
             self._async_name_alarm(
                 coordinator_uuid,
                 generation,
                 rooms,
                 fire=fire,
-                after_snooze=snoozed is AlarmPhase.SNOOZED,
+                after_snooze=previous is AlarmPhase.SNOOZED,
             ),
             f"{DOMAIN} running alarm of {coordinator_uuid}",
         )
