@@ -75,7 +75,9 @@ async def test_entry_diagnostics(
     names = sorted(group["name"] for group in data["topology"]["groups"])
     assert names == ["Bedroom", "Living Room + 1"]
     rows = data["subscriptions"]
-    assert len(rows) == 5  # ZoneGroupTopology on 3 players, AlarmClock on 2
+    # ZoneGroupTopology on 3 players, AlarmClock on 2, AVTransport on the 2
+    # group coordinators.
+    assert len(rows) == 7
     for row in rows:
         assert row["active"] is True
         assert row["events_seen"] is True
@@ -108,7 +110,11 @@ async def test_device_diagnostics(
     assert result["available"] is True
     assert result["group"] == player.room_name
     assert result["alarms"] == []
-    assert {row["service"] for row in result["subscriptions"]} == {"ZoneGroupTopology"}
+    # Bedroom coordinates its own group: its AVTransport too.
+    assert {row["service"] for row in result["subscriptions"]} == {
+        "ZoneGroupTopology",
+        "AVTransport",
+    }
     description = result["description"]
     assert description["serial_number"] == REDACTED
     assert description["model_name"] == player.model.description

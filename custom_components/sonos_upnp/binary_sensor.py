@@ -1,15 +1,24 @@
-"""Whether a player coordinates its group."""
+"""Whether a player coordinates its group; whether its alarm plays."""
 
 from __future__ import annotations
 
-from homeassistant.components.binary_sensor import BinarySensorEntity
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import SonosUpnpConfigEntry
+from .alarm_playback import GroupPlayback
+from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
 from .platform_helpers import async_add_player_entities
+from .upnp.alarm_playback import AlarmPhase
 
 PARALLEL_UPDATES = 0
 
@@ -25,7 +34,11 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda uuid: [
-            SonosUpnpIsCoordinatorEntity(coordinator, uuid, "is_coordinator")
+            SonosUpnpIsCoordinatorEntity(coordinator, uuid, "is_coordinator"),
+            *(
+                SonosUpnpAlarmBinarySensorEntity(coordinator, uuid, description)
+                for description in ALARM_SENSORS
+            ),
         ],
     )
 
@@ -41,3 +54,95 @@ class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
         """Return whether the player is its group's coordinator."""
         group = self.coordinator.data.topology.group_of(self.uuid)
         return group.coordinator_uuid == self.uuid if group else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SonosUpnpAlarmBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """How a binary sensor reads the alarm state of the player's group."""
+
+    value_fn: Callable[[GroupPlayback], bool]
+    attributes_fn: Callable[[GroupPlayback], Mapping[str, Any] | None] = (
+        lambda _playback: None
+    )
+
+
+def _running_alarm(playback: GroupPlayback) -> Mapping[str, Any]:
+    """Name the alarm that plays or is snoozed; nothing while none is."""
+    active = playback.phase is not AlarmPhase.IDLE
+    return {
+        "alarm_id": playback.alarm_id if active else None,
+        "started": playback.logged_start_time if active else None,
+        "alarm_source": str(playback.source) if active and playback.source else None,
+    }
+
+
+ALARM_SENSORS: tuple[SonosUpnpAlarmBinarySensorEntityDescription, ...] = (
+    SonosUpnpAlarmBinarySensorEntityDescription(
+        key="alarm_playing",
+        translation_key="alarm_playing",
+        value_fn=lambda playback: playback.phase is AlarmPhase.RINGING,
+        attributes_fn=_running_alarm,
+    ),
+    SonosUpnpAlarmBinarySensorEntityDescription(
+        key="alarm_snoozed",
+        translation_key="alarm_snoozed",
+        value_fn=lambda playback: playback.phase is AlarmPhase.SNOOZED,
+        attributes_fn=lambda playback: {
+            **_running_alarm(playback),
+            "restart_pending": playback.transport.restart_pending_flag,
+        },
+    ),
+)
+
+
+class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
+    """Whether the alarm of the player's group plays or is snoozed.
+
+    Unavailable while the group coordinator's AVTransport events do not
+    arrive: then nobody knows.
+    """
+
+    entity_description: SonosUpnpAlarmBinarySensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: SonosHouseholdCoordinator,
+        uuid: str,
+        description: SonosUpnpAlarmBinarySensorEntityDescription,
+    ) -> None:
+        """Describe the binary sensor."""
+        super().__init__(coordinator, uuid, description.key)
+        self.entity_description = description
+
+    @property
+    def available(self) -> bool:
+        """Return whether the alarm state of the player's group is known."""
+        return (
+            super().available
+            and self.coordinator.alarm_playback.playback_of(self.uuid) is not None
+        )
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the sensor's state."""
+        playback = self.coordinator.alarm_playback.playback_of(self.uuid)
+        return self.entity_description.value_fn(playback) if playback else None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Return which alarm plays."""
+        playback = self.coordinator.alarm_playback.playback_of(self.uuid)
+        return self.entity_description.attributes_fn(playback) if playback else None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the alarm state of the player's group."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.alarm_playback.async_add_state_listener(
+                self.uuid, self._async_playback_changed
+            )
+        )
+
+    @callback
+    def _async_playback_changed(self) -> None:
+        self.async_write_ha_state()

@@ -30,6 +30,8 @@ SERVICE_UPDATE_ALARM: Final = "update_alarm"
 SERVICE_DELETE_ALARM: Final = "delete_alarm"
 SERVICE_LIST_ALARMS: Final = "list_alarms"
 SERVICE_CALL_ACTION: Final = "call_action"
+SERVICE_SNOOZE_ALARM: Final = "snooze_alarm"
+SERVICE_STOP_ALARM: Final = "stop_alarm"
 
 ATTR_DEVICE_ID: Final = "device_id"
 ATTR_ALARM_ID: Final = "alarm_id"

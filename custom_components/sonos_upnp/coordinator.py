@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
 
 from .address_book import HostPort, OtherHouseholdError
+from .alarm_playback import AlarmPlayback
 from .alarm_problems import AlarmListProblems
 from .const import (
     CONF_POLL_INTERVAL,
@@ -27,7 +27,7 @@ from .const import (
 from .household_devices import HouseholdDevices
 from .household_events import HouseholdEvents
 from .reachability import HouseholdReachability
-from .upnp.alarms import Alarm, AlarmList, list_alarms
+from .upnp.alarms import AlarmList, list_alarms
 from .upnp.client import SonosUpnpClient
 from .upnp.description import DeviceDescription
 from .upnp.exceptions import UpnpClientError, UpnpConnectionError, UpnpError
@@ -41,8 +41,6 @@ ALARM_RELIST_COOLDOWN = 0.5
 # UPnP error a household answers GetZoneGroupState with when it is too large.
 ZONE_GROUP_STATE_TOO_LARGE = 501
 TOPOLOGY_EVENT_WAIT = 15.0
-# A speaker starts an alarm at its start time; allow for clocks that differ.
-ALARM_START_TOLERANCE = timedelta(minutes=5)
 # Reading the household: the next speaker is asked when the previous one has
 # not answered within READ_STAGGER seconds (or failed), so a dead configured
 # speaker costs about a second, not the request timeout.
@@ -53,7 +51,6 @@ MAX_PARALLEL_READS = 4
 ADDRESS_CHECK_WAIT = 2.0
 
 type SonosUpnpConfigEntry = ConfigEntry[SonosUpnpRuntimeData]
-type AlarmStartedListener = Callable[[Alarm], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,40 +74,6 @@ class SonosUpnpRuntimeData:
     client: SonosUpnpClient
     listener: EventListener
     coordinator: SonosHouseholdCoordinator
-
-
-def run_sequence_moved(previous: str | None, value: str) -> bool:
-    """Return whether AlarmRunSequence moved because an alarm started.
-
-    The value is household-wide, `<uuid>:<bootseq>:<count>`; a reboot of that
-    player starts a new boot sequence, which is not an alarm.
-    """
-    if previous is None or previous == value:
-        return False
-    old, new = previous.rsplit(":", 2), value.rsplit(":", 2)
-    return not (len(old) == len(new) == 3 and old[1] != new[1])  # noqa: PLR2004
-
-
-def alarms_starting_at(
-    alarms: Iterable[Alarm], moment: datetime, tolerance: timedelta
-) -> list[Alarm]:
-    """Return the enabled alarms whose start time is within tolerance of moment."""
-    starting = []
-    for alarm in alarms:
-        if not alarm.enabled:
-            continue
-        start = moment.replace(
-            hour=alarm.start_time.hour,
-            minute=alarm.start_time.minute,
-            second=alarm.start_time.second,
-            microsecond=0,
-        )
-        if any(
-            abs(moment - start - timedelta(days=shift)) <= tolerance
-            for shift in (-1, 0, 1)
-        ):
-            starting.append(alarm)
-    return starting
 
 
 class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
@@ -148,8 +111,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self.events = HouseholdEvents(hass, self)
         self.alarm_problems = AlarmListProblems(entry.title)
         self._zone_group_state_xml: str | None = None
-        self._run_sequence: str | None = None
-        self._alarm_started_listeners: dict[str, list[AlarmStartedListener]] = {}
+        self.alarm_playback = AlarmPlayback(hass, self)
         self.devices = HouseholdDevices(hass, self)
         self.reachability = HouseholdReachability(hass, entry.entry_id, entry.title)
         self._polling_for_events = False
@@ -372,24 +334,8 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     @callback
     def async_alarm_run_sequence(self, value: str) -> None:
-        """Tell the rooms whose alarm starts now (every player sends the same)."""
-        previous, self._run_sequence = self._run_sequence, value
-        if not run_sequence_moved(previous, value) or (state := self.state) is None:
-            return
-        now = dt_util.as_local(dt_util.utcnow())
-        starting = alarms_starting_at(state.alarms.alarms, now, ALARM_START_TOLERANCE)
-        for alarm in starting:
-            for listener in self._alarm_started_listeners.get(alarm.room_uuid, []):
-                listener(alarm)
-
-    @callback
-    def async_add_alarm_started_listener(
-        self, uuid: str, listener: AlarmStartedListener
-    ) -> CALLBACK_TYPE:
-        """Call listener whenever an alarm starts on the player."""
-        listeners = self._alarm_started_listeners.setdefault(uuid, [])
-        listeners.append(listener)
-        return lambda: listeners.remove(listener)
+        """Pass AlarmRunSequence on (every player sends the same)."""
+        self.alarm_playback.async_run_sequence(value)
 
     @callback
     def async_set_player_available(self, uuid: str, *, available: bool) -> None:

@@ -77,6 +77,8 @@ def _household(coordinator: SonosHouseholdCoordinator) -> dict[str, Any]:
             "port": coordinator.listener.port,
         },
         "subscriptions": _subscriptions(coordinator),
+        # Each group's alarm state, from its coordinator's AVTransport feed.
+        "alarm_playback": coordinator.alarm_playback.diagnostics(),
     }
 
 
@@ -126,6 +128,12 @@ async def async_get_device_diagnostics(
             ],
             "subscriptions": [
                 row for row in _subscriptions(coordinator) if row["player"] == uuid
+            ],
+            "alarm_playback": [
+                row
+                for row in coordinator.alarm_playback.diagnostics()
+                if row["coordinator"]
+                == coordinator.alarm_playback.group_coordinator_of(uuid)
             ],
         },
         TO_REDACT,

@@ -1,18 +1,19 @@
-"""An event entity per player that fires when one of its alarms starts."""
+"""An event entity per player: its alarm starts, is snoozed or stops."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .alarm_playback import ALARM_EVENT_TYPES, ALARM_STARTED
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
 from .platform_helpers import async_add_player_entities
-from .upnp.alarms import Alarm
 
 PARALLEL_UPDATES = 0
-ALARM_STARTED = "alarm_started"
 
 
 async def async_setup_entry(
@@ -20,7 +21,7 @@ async def async_setup_entry(
     entry: SonosUpnpConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the alarm-started event of every player, now and as players join."""
+    """Add the alarm event of every player, now and as players join."""
     coordinator = entry.runtime_data.coordinator
     async_add_player_entities(
         entry,
@@ -30,7 +31,11 @@ async def async_setup_entry(
 
 
 class SonosUpnpAlarmStartedEntity(SonosUpnpPlayerEntity, EventEntity):
-    """Fires `alarm_started` when the speaker starts playing an alarm."""
+    """Fires when an alarm starts, is snoozed or stops in the player's group.
+
+    The unique ID and name keep the `alarm_started` of the first version, so
+    existing automations and entity IDs stay.
+    """
 
     _attr_translation_key = ALARM_STARTED
 
@@ -39,25 +44,18 @@ class SonosUpnpAlarmStartedEntity(SonosUpnpPlayerEntity, EventEntity):
     ) -> None:
         """Describe the event entity."""
         super().__init__(coordinator, uuid, key)
-        self._attr_event_types = [ALARM_STARTED]
+        self._attr_event_types = list(ALARM_EVENT_TYPES)
 
     async def async_added_to_hass(self) -> None:
-        """Listen for the player's AlarmRunSequence changes."""
+        """Listen for the alarm events of the player's group."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.coordinator.async_add_alarm_started_listener(
-                self.uuid, self._async_alarm_started
+            self.coordinator.alarm_playback.async_add_event_listener(
+                self.uuid, self._async_alarm_event
             )
         )
 
     @callback
-    def _async_alarm_started(self, alarm: Alarm) -> None:
-        self._trigger_event(
-            ALARM_STARTED,
-            {
-                "alarm_id": alarm.alarm_id,
-                "start_time": alarm.start_time.isoformat(),
-                "program_uri": alarm.program_uri,
-            },
-        )
+    def _async_alarm_event(self, event_type: str, data: dict[str, Any]) -> None:
+        self._trigger_event(event_type, data)
         self.async_write_ha_state()

@@ -3,6 +3,9 @@
 ZoneGroupTopology is subscribed on every visible player: each reports its own
 AlarmRunSequence and whether it answers, and any of them carries the whole
 topology. AlarmClock is household-wide, so a few players suffice.
+AVTransport belongs to a group: it is subscribed on each group's coordinator
+(and moves when the coordinator changes) for the alarm variables of its
+LastChange.
 
 A subscription whose initial event (SEQ 0) does not arrive within
 INITIAL_EVENT_TIMEOUT means the speaker cannot reach our callback URL: the
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
 
 TOPOLOGY = "ZoneGroupTopology"
 ALARM_CLOCK = "AlarmClock"
+AVTRANSPORT = "AVTransport"
 # Backoff between resubscriptions while a speaker's events do not arrive.
 RETRY_DELAYS = (30.0, 60.0, 120.0, 300.0)
 # Backoff between attempts to subscribe to a player that does not answer.
@@ -123,6 +127,10 @@ class HouseholdEvents:
         others = [p for p in answering if (p.uuid, ALARM_CLOCK) not in self._feeds]
         for player in [*current, *others][:HOUSEHOLD_EVENT_SOURCES]:
             wanted[player.uuid, ALARM_CLOCK] = player
+        by_uuid = {player.uuid: player for player in players}
+        for group in data.topology.groups:
+            if (coordinator := by_uuid.get(group.coordinator_uuid)) is not None:
+                wanted[coordinator.uuid, AVTRANSPORT] = coordinator
         return wanted
 
     @callback
@@ -248,6 +256,8 @@ class HouseholdEvents:
         task.add_done_callback(feed.tasks.discard)
         self._dropped = [*(f for f in self._dropped if f.tasks), feed]
         self._events_arrive(feed)
+        if feed.service == AVTRANSPORT:
+            self.coordinator.alarm_playback.async_forget(feed.uuid)
 
     @staticmethod
     def _cancel_timers(feed: _Feed) -> None:
@@ -275,6 +285,11 @@ class HouseholdEvents:
                 self.coordinator.async_topology_changed(xml)
             if run_sequence := variables.get("AlarmRunSequence"):
                 self.coordinator.async_alarm_run_sequence(run_sequence)
+        elif feed.service == AVTRANSPORT:
+            if event.last_change is not None:
+                self.coordinator.alarm_playback.async_transport_event(
+                    feed.uuid, event.last_change
+                )
         elif version := variables.get("AlarmListVersion"):
             self.coordinator.async_alarm_list_version(version)
 
@@ -288,8 +303,9 @@ class HouseholdEvents:
         self.coordinator.async_set_player_available(feed.uuid, available=True)
         if feed.service == ALARM_CLOCK:
             self.coordinator.async_alarm_list_version("")
-        else:
+        elif feed.service == TOPOLOGY:
             self.hass.async_create_task(self.coordinator.async_request_refresh())
+        # AVTransport: every LastChange carries the whole alarm state.
 
     @callback
     def _on_failure(self, key: tuple[str, str], error: Exception) -> None:
@@ -298,6 +314,9 @@ class HouseholdEvents:
         LOGGER.debug("Subscription %s of %s failed: %s", feed.service, feed.uuid, error)
         if feed.service == TOPOLOGY:
             self.coordinator.async_set_player_available(feed.uuid, available=False)
+        elif feed.service == AVTRANSPORT:
+            # Until it works again, the group's alarm state is not known.
+            self.coordinator.alarm_playback.async_forget(feed.uuid)
         # The subscription retries with backoff; poll until it works.
         feed.failing = True
         self._update_polling()

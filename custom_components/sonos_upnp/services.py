@@ -25,6 +25,7 @@ from homeassistant.util.json import JsonValueType
 
 from .alarm_entity import alarm_unique_id
 from .alarm_fields import alarm_fields
+from .alarm_playback import DEFAULT_SNOOZE
 from .const import (
     ATTR_ACTION,
     ATTR_ALLOW_UNSAFE,
@@ -46,6 +47,8 @@ from .const import (
     SERVICE_CREATE_ALARM,
     SERVICE_DELETE_ALARM,
     SERVICE_LIST_ALARMS,
+    SERVICE_SNOOZE_ALARM,
+    SERVICE_STOP_ALARM,
     SERVICE_UPDATE_ALARM,
 )
 from .errors import user_facing_error
@@ -98,6 +101,13 @@ CALL_ACTION_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_ALLOW_UNSAFE, default=False): cv.boolean,
     }
 )
+SNOOZE_ALARM_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_DEVICE_ID): cv.string,
+        probatio.Optional(ATTR_DURATION, default=DEFAULT_SNOOZE): cv.time_period,
+    }
+)
+STOP_ALARM_SCHEMA = probatio.Schema({probatio.Required(ATTR_DEVICE_ID): cv.string})
 # The reason call_action gives when it refuses a risky action without opt-in.
 UNSAFE_ACTION_TRANSLATION_KEYS: dict[ActionRisk, str] = {
     ActionRisk.ACCOUNT: "unsafe_action_account",
@@ -320,6 +330,18 @@ async def _async_call_action(call: ServiceCall) -> ServiceResponse:
     return dict(result)
 
 
+async def _async_snooze_alarm(call: ServiceCall) -> None:
+    target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
+    await target.coordinator.alarm_playback.async_snooze(
+        target.player.uuid, call.data[ATTR_DURATION]
+    )
+
+
+async def _async_stop_alarm(call: ServiceCall) -> None:
+    target = resolve_player(call.hass, call.data[ATTR_DEVICE_ID])
+    await target.coordinator.alarm_playback.async_stop(target.player.uuid)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (once, for every household)."""
@@ -336,6 +358,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_list_alarms,
         schema=probatio.Schema({}),
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_SNOOZE_ALARM, _async_snooze_alarm, schema=SNOOZE_ALARM_SCHEMA
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_STOP_ALARM, _async_stop_alarm, schema=STOP_ALARM_SCHEMA
     )
     # Raw SOAP reaches every setting of the household: admins only.
     service.async_register_admin_service(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 from .alarms import Alarm, AlarmError
 from .autoplay import AutoplaySettings
+from .ringing import clock_seconds
 from .values import Value
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ EMPTY_DIDL: Final = (
     ' xmlns:r="urn:schemas-rinconnetworks-com:metadata-1-0/"'
     ' xmlns="urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/"></DIDL-Lite>'
 )
+TRANSITION_NOT_AVAILABLE: Final = 701
+NOT_A_COORDINATOR: Final = 800
 HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
@@ -314,7 +317,44 @@ def _pause(player: Player, _args: Args) -> Outputs:
 
 @_handles("AVTransport", "Stop")
 def _stop(player: Player, _args: Args) -> Outputs:
+    playback = player.household.alarm_playback
+    if player.group_coordinator is player and playback.of(player) is not None:
+        playback.end(player)  # stopping playback ends the alarm
+        return None
     return _transport(player, "STOPPED")
+
+
+@_handles("AVTransport", "GetRunningAlarmProperties")
+def _running_alarm(player: Player, _args: Args) -> Outputs:
+    playback = player.household.alarm_playback
+    if playback.running_alarm_error is not None:
+        raise UpnpFaultError(playback.running_alarm_error)
+    ringing = playback.of(player)
+    if ringing is None:
+        return {"AlarmID": 0, "GroupID": "", "LoggedStartTime": ""}
+    return {
+        "AlarmID": ringing.alarm_id,
+        "GroupID": ringing.group_id,
+        "LoggedStartTime": ringing.logged_start_time,
+    }
+
+
+@_handles("AVTransport", "SnoozeAlarm")
+def _snooze(player: Player, args: Args) -> Outputs:
+    if player.group_coordinator is not player:
+        raise UpnpFaultError(NOT_A_COORDINATOR)
+    playback = player.household.alarm_playback
+    ringing = playback.of(player)
+    if ringing is None:
+        # Not known from a speaker; the emulator accepts and ignores it.
+        return None
+    seconds = clock_seconds(_str(args, "Duration"))
+    if seconds is None or seconds <= 0:
+        raise UpnpFaultError(INVALID_ARGS)
+    if ringing.snoozed:
+        raise UpnpFaultError(TRANSITION_NOT_AVAILABLE)
+    playback.snooze(player, seconds)
+    return None
 
 
 def _transport(player: Player, state: str) -> Outputs:

@@ -97,6 +97,11 @@ def apply_fault(player: Player, payload: dict[str, Any]) -> None:
             household.fire_alarm(
                 int(alarm_id) if alarm_id is not None else None, room=target
             )
+        case "running_alarm_error":
+            code = payload.get("code", 401)
+            household.alarm_playback.running_alarm_error = (
+                int(code) if code is not None else None
+            )
         case "leave_out":
             if payload.get("enabled", True):
                 household.left_out.add(target.uuid)

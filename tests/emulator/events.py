@@ -23,6 +23,9 @@ def _flag(value: bool) -> str:
 def avtransport_last_change(player: Player) -> str:
     """Return the AVTransport LastChange document of a player."""
     coordinator = player.group_coordinator
+    alarm_running, snooze_running, restart_pending = (
+        player.household.alarm_playback.variables(player)
+    )
     return last_change(
         AVT_NS,
         "InstanceID",
@@ -50,9 +53,9 @@ def avtransport_last_change(player: Player) -> str:
             ("CurrentTransportActions", "Set, Stop, Pause, Play", None),
             ("TransportStatus", "OK", None),
             ("SleepTimerGeneration", "0", None),
-            ("AlarmRunning", "0", None),
-            ("SnoozeRunning", "0", None),
-            ("RestartPending", "0", None),
+            ("AlarmRunning", alarm_running, None),
+            ("SnoozeRunning", snooze_running, None),
+            ("RestartPending", restart_pending, None),
         ],
     )
 

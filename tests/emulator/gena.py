@@ -260,6 +260,11 @@ class Gena:
                 except TimeoutError:
                     continue  # re-check: a renewal may have moved the expiry
                 await self._deliver(subscription, seq, body)
+                # An UNSUBSCRIBE or reset cancels this task; aiohttp may turn
+                # that cancellation into a ClientError inside the NOTIFY,
+                # which _deliver counts as a failure: end here instead.
+                if self.subscriptions.get(subscription.sid) is not subscription:
+                    break
         finally:
             if self.subscriptions.get(subscription.sid) is subscription:
                 del self.subscriptions[subscription.sid]

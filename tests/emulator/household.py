@@ -16,6 +16,7 @@ from custom_components.sonos_upnp.upnp.catalog import MODELS, Model
 
 from .alarms import AlarmList
 from .player import Player
+from .ringing import AlarmPlayback
 from .xml_tools import to_text
 
 DEFAULT_HOST: Final = "127.0.0.1"
@@ -101,6 +102,7 @@ class Household:
         self.alarms = AlarmList(owner_uuid="")
         self.clock = Clock()
         self.alarm_run_number = 0
+        self.alarm_playback = AlarmPlayback()
         self.topology_version = 0
         # Topology quirks real households show (see README.md).
         self.left_out: set[str] = set()
@@ -483,6 +485,7 @@ class Household:
                 coordinator.current_uri = alarm.program_uri
                 coordinator.current_uri_metadata = alarm.program_metadata
                 target.volume = alarm.volume
+                self.alarm_playback.start(coordinator, alarm)
             coordinator.transport_state = "PLAYING"
             self.transport_changed(coordinator)
         self.bump_alarm_run_sequence()
@@ -510,6 +513,7 @@ class Household:
 
     async def stop(self) -> None:
         """Stop servers, subscriptions, NOTIFY sessions and background jobs."""
+        self.alarm_playback.clear()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
