@@ -11,7 +11,6 @@ from typing import cast
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -24,9 +23,16 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .household_changes import (
+    EVERYTHING,
+    HouseholdChanges,
+    alarm_changes,
+    topology_changes,
+)
 from .household_devices import HouseholdDevices
 from .household_events import HouseholdEvents
 from .reachability import HouseholdReachability
+from .single_flight import SingleFlight
 from .upnp.alarms import Alarm, AlarmList, list_alarms
 from .upnp.client import SonosUpnpClient
 from .upnp.description import DeviceDescription
@@ -35,9 +41,6 @@ from .upnp.listener import EventListener
 from .upnp.staggered import first_answer
 from .upnp.topology import HouseholdTopology, Player, parse_zone_group_state
 
-# Alarm list changes come in bursts (one AlarmListVersion event per subscribed
-# player, several edits in a row from the app): list once per burst.
-ALARM_RELIST_COOLDOWN = 0.5
 # UPnP error a household answers GetZoneGroupState with when it is too large.
 ZONE_GROUP_STATE_TOO_LARGE = 501
 TOPOLOGY_EVENT_WAIT = 15.0
@@ -153,14 +156,15 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self.devices = HouseholdDevices(hass, self)
         self.reachability = HouseholdReachability(hass, entry.entry_id, entry.title)
         self._polling_for_events = False
-        self._alarm_relist = Debouncer(
-            hass,
-            LOGGER,
-            cooldown=ALARM_RELIST_COOLDOWN,
-            immediate=True,
-            function=self._async_relist_alarms,
-            background=True,
+        # Every AlarmClock subscription announces each new list version.
+        self._alarm_relist = SingleFlight(
+            f"{DOMAIN} list alarms {entry.title}",
+            self._async_list_alarms,
+            self._apply_alarms,
+            lambda coro, name: entry.async_create_background_task(hass, coro, name),
         )
+        self._changes: HouseholdChanges = EVERYTHING
+        self._pending_changes: HouseholdChanges | None = None
 
     @property
     def state(self) -> HouseholdState | None:
@@ -238,7 +242,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     async def async_refresh_alarms(self) -> None:
         """Re-list the alarms now (after a change we made ourselves)."""
-        await self._async_relist_alarms()
+        await self._alarm_relist.request(None)
 
     # Polled path ------------------------------------------------------------------
 
@@ -311,19 +315,25 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
         return str(result["ZoneGroupState"])
 
-    async def _async_relist_alarms(self) -> None:
+    async def _async_list_alarms(self) -> AlarmList | None:
+        """List the alarms at the first speaker that answers; None if none did."""
         for host, port in self._write_addresses():
             try:
-                alarms = await list_alarms(self.client, host, port)
+                return await list_alarms(self.client, host, port)
             except UpnpConnectionError:
                 continue
             except UpnpClientError as err:
                 LOGGER.warning("Could not list the alarms: %s", err)
-                return
-            self.alarm_problems.report(alarms)
-            if (state := self.state) is not None and alarms != state.alarms:
-                self.async_set_updated_data(replace(state, alarms=alarms))
-            return
+                return None
+        return None
+
+    @callback
+    def _apply_alarms(self, alarms: AlarmList) -> None:
+        self.alarm_problems.report(alarms)
+        if (state := self.state) is not None and alarms != state.alarms:
+            self._async_publish(
+                replace(state, alarms=alarms), alarm_changes(state.alarms, alarms)
+            )
 
     def _state(
         self,
@@ -357,18 +367,26 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             return
         self._zone_group_state_xml = xml
         unavailable = state.unavailable & frozenset(topology.players)
+        changes = topology_changes(
+            state.topology, topology, state.unavailable, unavailable
+        )
         # Devices first: the platforms add entities for new players on update.
         self.devices.async_sync(topology)
-        self.async_set_updated_data(
-            self._state(topology=topology, unavailable=unavailable)
+        self._async_publish(
+            self._state(topology=topology, unavailable=unavailable), changes
         )
         self.events.async_sync()
 
     @callback
     def async_alarm_list_version(self, version: str) -> None:
-        """Re-list the alarms when the household's list changed."""
+        """Re-list the alarms at once when the household's list changed.
+
+        One read per version: the announcements of the other subscriptions
+        join it, and a version we hold costs nothing. An empty version (a
+        subscription started; events may have been missed) always reads.
+        """
         if (state := self.state) is None or version != state.alarms.version:
-            self._alarm_relist.async_schedule_call()
+            self._alarm_relist.request(version)
 
     @callback
     def async_alarm_run_sequence(self, value: str) -> None:
@@ -406,7 +424,10 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             unavailable = state.unavailable | {uuid}
         else:
             return
-        self.async_set_updated_data(self._state(unavailable=unavailable))
+        self._async_publish(
+            self._state(unavailable=unavailable),
+            HouseholdChanges(frozenset({uuid}), frozenset()),
+        )
 
     @property
     def household_reachable(self) -> bool:
@@ -428,13 +449,45 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
         )
 
+    # What changed ------------------------------------------------------------------
+
+    @callback
+    def _async_publish(self, state: HouseholdState, changes: HouseholdChanges) -> None:
+        """Set the new state; tell the listeners what it changed."""
+        self._pending_changes = changes
+        try:
+            self.async_set_updated_data(state)
+        finally:
+            self._pending_changes = None
+
+    @property
+    def changes(self) -> HouseholdChanges:
+        """Return what the update the listeners are told about changed."""
+        return self._changes
+
+    def changed_for_player(self, uuid: str) -> bool:
+        """Return whether the last update changed what the player's entities show."""
+        return self._changes.for_player(uuid)
+
+    def changed_for_alarm(self, alarm_id: int) -> bool:
+        """Return whether the last update changed the alarm."""
+        return self._changes.for_alarm(alarm_id)
+
     @callback
     def async_update_listeners(self) -> None:
-        """Judge reachability first: entities and the repair issue follow it."""
+        """Judge reachability first: entities and the repair issue follow it.
+
+        Updates from the event path say what they changed; any other update
+        (a read, a failure, a reachability change) concerns everything.
+        """
+        self._changes = (
+            EVERYTHING if self._pending_changes is None else self._pending_changes
+        )
         # Before the first read only a failure says something (setup retries).
         if (self.state is not None or not self.last_update_success) and (
             reachable := self._judge_reachable()
         ) != self.reachability.reachable:
+            self._changes = EVERYTHING
             self.reachability.async_update(
                 reachable=reachable, addresses=len(self._read_addresses())
             )
@@ -498,5 +551,5 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """
         await super().async_shutdown()
         self.devices.async_stop()
-        self._alarm_relist.async_shutdown()
+        self._alarm_relist.cancel()
         await self.events.async_stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -36,3 +37,9 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
             self.coordinator.household_reachable
             and self.coordinator.data.is_available(self.uuid)
         )
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when the update concerns this player."""
+        if self.coordinator.changed_for_player(self.uuid):
+            super()._handle_coordinator_update()

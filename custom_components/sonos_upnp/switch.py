@@ -180,9 +180,22 @@ class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchE
             raise user_facing_error(err) from err
         await self.coordinator.async_refresh_alarms()
 
+    def _concerned_by_update(self) -> bool:
+        """Return whether the last update changed the alarm or its room.
+
+        The room counts for its name and availability; the household's
+        reachability changes every entity.
+        """
+        alarm = self.alarm
+        return self.coordinator.changed_for_alarm(self.alarm_id) or (
+            alarm is not None and self.coordinator.changed_for_player(alarm.room_uuid)
+        )
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Follow the alarm to its room's device when it moves."""
+        if not self._concerned_by_update():
+            return
         previous = self._attr_device_info
         self._set_device()
         if (

@@ -1,0 +1,89 @@
+"""What changed between two states of a household, per player and per alarm.
+
+Entities write their state only when something they show changed: a
+player's entities when its group (coordinator, members, their names and
+roles), its own topology entry (name, role, address, software), its
+availability or an alarm of its room changed; an alarm's entities when the
+alarm changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .upnp.alarms import AlarmList
+    from .upnp.topology import HouseholdTopology
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdChanges:
+    """The players and alarms an update concerns; None means all of them."""
+
+    players: frozenset[str] | None = None
+    alarms: frozenset[int] | None = None
+
+    def for_player(self, uuid: str) -> bool:
+        """Return whether the player's entities should write their state."""
+        return self.players is None or uuid in self.players
+
+    def for_alarm(self, alarm_id: int) -> bool:
+        """Return whether the alarm's entities should write their state."""
+        return self.alarms is None or alarm_id in self.alarms
+
+    def __or__(self, other: HouseholdChanges) -> HouseholdChanges:
+        """Return the changes of both."""
+        return HouseholdChanges(
+            None
+            if self.players is None or other.players is None
+            else self.players | other.players,
+            None
+            if self.alarms is None or other.alarms is None
+            else self.alarms | other.alarms,
+        )
+
+
+EVERYTHING = HouseholdChanges()
+NOTHING = HouseholdChanges(frozenset(), frozenset())
+
+
+def topology_changes(
+    before: HouseholdTopology,
+    after: HouseholdTopology,
+    unavailable_before: frozenset[str] = frozenset(),
+    unavailable_after: frozenset[str] = frozenset(),
+) -> HouseholdChanges:
+    """Return the players whose entry, group or availability differ.
+
+    A player in a group that changed in any way counts as changed: its group
+    sensors name the members and the coordinator.
+    """
+    changed = set(before.member_uuids ^ after.member_uuids)
+    changed |= unavailable_before ^ unavailable_after
+    old_players, new_players = before.players, after.players
+    for uuid in old_players.keys() | new_players.keys():
+        if uuid in changed:
+            continue
+        if old_players.get(uuid) != new_players.get(uuid) or before.group_of(
+            uuid
+        ) != after.group_of(uuid):
+            changed.add(uuid)
+    return HouseholdChanges(frozenset(changed), frozenset())
+
+
+def alarm_changes(before: AlarmList, after: AlarmList) -> HouseholdChanges:
+    """Return the alarms that were added, removed or changed, and their rooms.
+
+    The rooms count as changed players: their next-alarm sensors follow.
+    """
+    old = {alarm.alarm_id: alarm for alarm in before.alarms}
+    new = {alarm.alarm_id: alarm for alarm in after.alarms}
+    alarms: set[int] = set()
+    rooms: set[str] = set()
+    for alarm_id in old.keys() | new.keys():
+        was, now = old.get(alarm_id), new.get(alarm_id)
+        if was != now:
+            alarms.add(alarm_id)
+            rooms.update(alarm.room_uuid for alarm in (was, now) if alarm)
+    return HouseholdChanges(frozenset(rooms), frozenset(alarms))
