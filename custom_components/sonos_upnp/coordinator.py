@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -26,7 +27,9 @@ from .const import (
 from .household_changes import (
     EVERYTHING,
     HouseholdChanges,
+    PlayerContext,
     alarm_changes,
+    subscriptions_affected,
     topology_changes,
 )
 from .household_devices import HouseholdDevices
@@ -165,6 +168,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         )
         self._changes: HouseholdChanges = EVERYTHING
         self._pending_changes: HouseholdChanges | None = None
+        # Listeners of one player each, told only about updates that concern it.
+        self._player_listeners: dict[str, dict[int, CALLBACK_TYPE]] = {}
+        self._player_listener_ids = itertools.count()
 
     @property
     def state(self) -> HouseholdState | None:
@@ -375,7 +381,10 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self._async_publish(
             self._state(topology=topology, unavailable=unavailable), changes
         )
-        self.events.async_sync()
+        if subscriptions_affected(
+            state.topology, topology, state.unavailable, unavailable, changes
+        ):
+            self.events.async_sync()
 
     @callback
     def async_alarm_list_version(self, version: str) -> None:
@@ -493,6 +502,45 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
             self._async_apply_polling()
         super().async_update_listeners()
+        changed = self._changes.players
+        player_listeners = self._player_listeners
+        groups = (
+            list(player_listeners.values())
+            if changed is None
+            else [
+                player_listeners[uuid] for uuid in changed if uuid in player_listeners
+            ]
+        )
+        for listeners in groups:
+            for update_callback in list(listeners.values()):
+                try:
+                    update_callback()
+                except Exception:
+                    # As Home Assistant does for every listener: one failing
+                    # entity must not keep the others from their update.
+                    self.logger.exception(
+                        "Unexpected error updating a listener of %s", self.name
+                    )
+
+    @callback
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for updates; a player's listener hears only those concerning it."""
+        if not isinstance(context, PlayerContext):
+            return super().async_add_listener(update_callback, context)
+        uuid = context.uuid
+        listeners = self._player_listeners.setdefault(uuid, {})
+        listener_id = next(self._player_listener_ids)
+        listeners[listener_id] = update_callback
+
+        @callback
+        def remove() -> None:
+            listeners.pop(listener_id, None)
+            if not listeners and self._player_listeners.get(uuid) is listeners:
+                del self._player_listeners[uuid]
+
+        return remove
 
     @callback
     def async_set_polling(self, *, polling: bool) -> None:
@@ -525,6 +573,13 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
     def kept_players(self) -> set[str]:
         """Return the players with a device of this household, present or not."""
         return self.devices.kept
+
+    def has_device(self, uuid: str) -> bool:
+        """Return whether the player has a device: visible, or kept while absent."""
+        player = self.player(uuid)
+        return (
+            player is not None and player.is_visible_room
+        ) or uuid in self.devices.kept
 
     # Lifecycle ----------------------------------------------------------------------
 

@@ -8,11 +8,18 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator
+from .household_changes import PlayerContext
 from .upnp.topology import Player
 
 
 class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
-    """An entity that belongs to one player of the household."""
+    """An entity that belongs to one player of the household.
+
+    The coordinator calls it only for updates that concern its player (its
+    group, topology entry, availability or an alarm of its room; everything
+    on a read or a reachability change). Subclasses that override
+    `_handle_coordinator_update` call super() to write the state.
+    """
 
     _attr_has_entity_name = True
 
@@ -20,7 +27,7 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
         self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str
     ) -> None:
         """Tie the entity to the player's device."""
-        super().__init__(coordinator)
+        super().__init__(coordinator, PlayerContext(uuid))
         self.uuid = uuid
         self._attr_unique_id = f"{uuid}-{key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, uuid)})
@@ -40,6 +47,10 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when the update concerns this player."""
+        """Write the state only when the update concerns this player.
+
+        The coordinator already filters; this guard keeps it so for a
+        listener registered some other way.
+        """
         if self.coordinator.changed_for_player(self.uuid):
             super()._handle_coordinator_update()

@@ -44,6 +44,13 @@ class HouseholdChanges:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PlayerContext:
+    """Marks a coordinator listener that shows one player's state."""
+
+    uuid: str
+
+
 EVERYTHING = HouseholdChanges()
 NOTHING = HouseholdChanges(frozenset(), frozenset())
 
@@ -70,6 +77,33 @@ def topology_changes(
         ) != after.group_of(uuid):
             changed.add(uuid)
     return HouseholdChanges(frozenset(changed), frozenset())
+
+
+def subscriptions_affected(
+    before: HouseholdTopology,
+    after: HouseholdTopology,
+    unavailable_before: frozenset[str],
+    unavailable_after: frozenset[str],
+    changes: HouseholdChanges,
+) -> bool:
+    """Return whether the subscriptions may need to follow the change.
+
+    They follow the visible players, their boot sequence (a reboot forgets
+    subscriptions) and which of them answer; a group change is none of that.
+    """
+    if changes.players is None:
+        return True
+    for uuid in changes.players:
+        old, new = before.player(uuid), after.player(uuid)
+        if (
+            old is None
+            or new is None
+            or old.is_visible_room != new.is_visible_room
+            or old.boot_seq != new.boot_seq
+            or (uuid in unavailable_before) != (uuid in unavailable_after)
+        ):
+            return True
+    return False
 
 
 def alarm_changes(before: AlarmList, after: AlarmList) -> HouseholdChanges:

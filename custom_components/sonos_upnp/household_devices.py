@@ -62,6 +62,7 @@ class HouseholdDevices:
         self.kept: set[str] = set()
         # What each visible player's device was last given, and its ID.
         self._written: dict[str, tuple[tuple[Any, ...], str]] = {}
+        self._support_urls: dict[HostPort, str] = {}
         self._checking: dict[tuple[str, HostPort], asyncio.Task[None]] = {}
         self._missing = missing_from_data(entry.data.get(CONF_MISSING_SINCE))
         self._unsub_retention = async_track_time_interval(
@@ -129,7 +130,8 @@ class HouseholdDevices:
                     configuration_url=UNDEFINED if url is None else url,
                 )
                 written[player.uuid] = (info, device.id)
-            self._async_check_address(player)
+            if self.addresses.address_of(player.uuid) != (player.host, player.port):
+                self._async_check_address(player)
         self._written = written
         self._async_retain_devices(topology.member_uuids, dt_util.utcnow())
         for other in self._other_households():
@@ -147,8 +149,14 @@ class HouseholdDevices:
             description.hardware_version if description else None,
             player.software_version
             or (description.software_version if description else None),
-            f"{base_url(*address)}/support/review" if address else None,
+            self._support_url(address) if address else None,
         )
+
+    def _support_url(self, address: HostPort) -> str:
+        """Return the device's support page (checked addresses are few)."""
+        if (url := self._support_urls.get(address)) is None:
+            url = self._support_urls[address] = f"{base_url(*address)}/support/review"
+        return url
 
     @callback
     def _async_check_address(self, player: Player) -> None:

@@ -159,7 +159,8 @@ class SonosUpnpSensorEntity(SonosUpnpPlayerEntity, SensorEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._schedule_rollover()
+        if self.coordinator.changed_for_player(self.uuid):
+            self._schedule_rollover()
         super()._handle_coordinator_update()
 
     @callback
