@@ -23,6 +23,7 @@ from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.household_changes import (
     EVERYTHING,
     HouseholdChanges,
+    PlayerAspect,
     alarm_changes,
     topology_changes,
 )
@@ -39,6 +40,8 @@ from tests.emulator.scenarios import build_household
 
 # Two players of the household carry the AlarmClock subscriptions.
 ALARM_SOURCES = 2
+# The entities of a player that show its group.
+GROUP_KEYS = frozenset({"group_coordinator", "group_members", "is_coordinator"})
 
 
 class StateWrites:
@@ -103,13 +106,16 @@ async def wait_for_notifications(
     await hass.async_block_till_done()
 
 
-def entities_of_players(hass: HomeAssistant, uuids: set[str]) -> set[str]:
-    """Return the entity IDs on the devices of the given players."""
+def entities_of_players(
+    hass: HomeAssistant, uuids: set[str], keys: frozenset[str] | None = None
+) -> set[str]:
+    """Return the entity IDs on the devices of the given players (of keys)."""
     registry = er.async_get(hass)
     return {
         entry.entity_id
         for uuid in uuids
         for entry in er.async_entries_for_device(registry, device_id_of(hass, uuid))
+        if keys is None or entry.unique_id.removeprefix(f"{uuid}-") in keys
     }
 
 
@@ -166,10 +172,17 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     assert changes.players == {first.uuid, second.uuid}
     assert changes.alarms == frozenset()
     assert not changes.for_player(third.uuid)
+    # Only their group changed: entities that show neither it nor the whole
+    # player skip it.
+    assert changes.for_player(first.uuid)
+    assert changes.for_player(first.uuid, frozenset({PlayerAspect.GROUP}))
+    assert not changes.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
+    assert not changes.for_player(first.uuid, frozenset())
     assert topology_changes(after, after).players == frozenset()
     # Availability counts; so does a player that vanishes or appears.
     unavailable = topology_changes(after, after, frozenset(), {third.uuid})
     assert unavailable.players == {third.uuid}
+    assert unavailable.for_player(third.uuid, frozenset())
     household.vanish(third)
     vanished = parse_zone_group_state(household.zone_group_state())
     assert topology_changes(after, vanished).players == {third.uuid}
@@ -178,7 +191,18 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     combined = changes | HouseholdChanges(frozenset({third.uuid}), frozenset({4}))
     assert combined.players == {first.uuid, second.uuid, third.uuid}
     assert combined.alarms == {4}
+    assert combined.for_player(third.uuid, frozenset())
+    assert not combined.for_player(first.uuid, frozenset())
     assert (combined | EVERYTHING) == EVERYTHING
+    alarms = HouseholdChanges(
+        frozenset({first.uuid}),
+        frozenset({4}),
+        {first.uuid: frozenset({PlayerAspect.ALARMS})},
+    )
+    both = changes | alarms
+    assert both.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
+    assert both.for_player(first.uuid, frozenset({PlayerAspect.GROUP}))
+    assert not both.for_player(first.uuid, frozenset())
 
 
 def test_an_alarm_change_concerns_the_alarm_and_its_rooms() -> None:
@@ -207,6 +231,8 @@ def test_an_alarm_change_concerns_the_alarm_and_its_rooms() -> None:
     assert changes.alarms == {moved.id}
     assert changes.players == {first.uuid, second.uuid}
     assert not changes.for_alarm(kept.id)
+    assert changes.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
+    assert not changes.for_player(second.uuid, frozenset({PlayerAspect.GROUP}))
 
 
 # Topology -------------------------------------------------------------------------
@@ -231,7 +257,9 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
     household.join(second, first)
     await wait_for_notifications(hass, household, sent, len(household.players))
 
-    affected = entities_of_players(hass, {first.uuid, second.uuid})
+    # The entities that show the group, of the two players whose group changed.
+    affected = entities_of_players(hass, {first.uuid, second.uuid}, GROUP_KEYS)
+    assert len(affected) == 6
     assert state_writes.entities() == affected
     assert entities_of_players(hass, {third.uuid, fourth.uuid}).isdisjoint(
         state_writes.entities()

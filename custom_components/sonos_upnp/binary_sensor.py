@@ -8,6 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
+from .household_changes import PlayerAspect
 from .platform_helpers import async_add_player_entities
 
 PARALLEL_UPDATES = 0
@@ -33,6 +34,7 @@ class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
     """On while the player coordinates its group."""
 
     _attr_translation_key = "is_coordinator"
+    _shows = frozenset({PlayerAspect.GROUP})
 
     @property
     def is_on(self) -> bool | None:

@@ -27,6 +27,7 @@ from .const import (
 from .household_changes import (
     EVERYTHING,
     HouseholdChanges,
+    PlayerAspect,
     PlayerContext,
     alarm_changes,
     subscriptions_affected,
@@ -474,9 +475,14 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Return what the update the listeners are told about changed."""
         return self._changes
 
-    def changed_for_player(self, uuid: str) -> bool:
-        """Return whether the last update changed what the player's entities show."""
-        return self._changes.for_player(uuid)
+    def changed_for_player(
+        self, uuid: str, shows: frozenset[PlayerAspect] | None = None
+    ) -> bool:
+        """Return whether the last update changed what a player's entity shows.
+
+        shows: the aspects the entity shows (None: all of them).
+        """
+        return self._changes.for_player(uuid, shows)
 
     def changed_for_alarm(self, alarm_id: int) -> bool:
         """Return whether the last update changed the alarm."""

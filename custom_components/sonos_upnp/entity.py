@@ -8,7 +8,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator
-from .household_changes import PlayerContext
+from .household_changes import PlayerAspect, PlayerContext
 from .upnp.topology import Player
 
 
@@ -22,6 +22,9 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
     """
 
     _attr_has_entity_name = True
+    # The aspects of its player the entity shows besides the player itself
+    # and its availability; None: all of them.
+    _shows: frozenset[PlayerAspect] | None = None
 
     def __init__(
         self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str
@@ -49,8 +52,9 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
     def _handle_coordinator_update(self) -> None:
         """Write the state only when the update concerns this player.
 
-        The coordinator already filters; this guard keeps it so for a
-        listener registered some other way.
+        The coordinator calls only the listeners of changed players; an
+        entity that shows neither the group nor the alarms of its player
+        skips changes of just those.
         """
-        if self.coordinator.changed_for_player(self.uuid):
+        if self.coordinator.changed_for_player(self.uuid, self._shows):
             super()._handle_coordinator_update()

@@ -8,6 +8,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
+from .household_changes import PlayerAspect
 from .platform_helpers import async_add_player_entities
 from .upnp.alarms import Alarm
 
@@ -33,6 +34,8 @@ class SonosUpnpAlarmStartedEntity(SonosUpnpPlayerEntity, EventEntity):
     """Fires `alarm_started` when the speaker starts playing an alarm."""
 
     _attr_translation_key = ALARM_STARTED
+    # Its state is the last event; topology and alarm lists do not change it.
+    _shows: frozenset[PlayerAspect] | None = frozenset()
 
     def __init__(
         self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str

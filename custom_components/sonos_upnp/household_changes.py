@@ -4,29 +4,60 @@ Entities write their state only when something they show changed: a
 player's entities when its group (coordinator, members, their names and
 roles), its own topology entry (name, role, address, software), its
 availability or an alarm of its room changed; an alarm's entities when the
-alarm changed.
+alarm changed. A player whose group or alarms alone changed is marked with
+that aspect, so entities that show neither can skip it; any other change
+concerns every entity of the player.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from .upnp.topology import PlayerRole
 
 if TYPE_CHECKING:
     from .upnp.alarms import AlarmList
-    from .upnp.topology import HouseholdTopology
+    from .upnp.topology import HouseholdTopology, Player
+
+
+class PlayerAspect(StrEnum):
+    """A part of a player's state that can change on its own."""
+
+    GROUP = "group"
+    ALARMS = "alarms"
 
 
 @dataclass(frozen=True, slots=True)
 class HouseholdChanges:
-    """The players and alarms an update concerns; None means all of them."""
+    """The players and alarms an update concerns; None means all of them.
+
+    `aspects` says, for some of the players, that only those aspects of
+    theirs changed; a player without an entry changed in every way.
+    """
 
     players: frozenset[str] | None = None
     alarms: frozenset[int] | None = None
+    aspects: Mapping[str, frozenset[PlayerAspect]] = field(
+        default_factory=dict, compare=True, hash=False
+    )
 
-    def for_player(self, uuid: str) -> bool:
-        """Return whether the player's entities should write their state."""
-        return self.players is None or uuid in self.players
+    def for_player(
+        self, uuid: str, shows: frozenset[PlayerAspect] | None = None
+    ) -> bool:
+        """Return whether an entity of the player should write its state.
+
+        shows: the aspects the entity shows besides the player itself and
+        its availability (None: every aspect).
+        """
+        if self.players is None:
+            return True
+        if uuid not in self.players:
+            return False
+        aspects = self.aspects.get(uuid)
+        return shows is None or aspects is None or not aspects.isdisjoint(shows)
 
     def for_alarm(self, alarm_id: int) -> bool:
         """Return whether the alarm's entities should write their state."""
@@ -34,13 +65,24 @@ class HouseholdChanges:
 
     def __or__(self, other: HouseholdChanges) -> HouseholdChanges:
         """Return the changes of both."""
+        if self.players is None or other.players is None:
+            players, aspects = None, {}
+        else:
+            players = self.players | other.players
+            aspects = {
+                uuid: self.aspects.get(uuid, frozenset())
+                | other.aspects.get(uuid, frozenset())
+                for uuid in players
+                # A player that changed in every way on either side stays so.
+                if (uuid in self.aspects or uuid not in self.players)
+                and (uuid in other.aspects or uuid not in other.players)
+            }
         return HouseholdChanges(
-            None
-            if self.players is None or other.players is None
-            else self.players | other.players,
+            players,
             None
             if self.alarms is None or other.alarms is None
             else self.alarms | other.alarms,
+            aspects,
         )
 
 
@@ -53,6 +95,8 @@ class PlayerContext:
 
 EVERYTHING = HouseholdChanges()
 NOTHING = HouseholdChanges(frozenset(), frozenset())
+_GROUP = frozenset({PlayerAspect.GROUP})
+_ALARMS = frozenset({PlayerAspect.ALARMS})
 
 
 def topology_changes(
@@ -68,15 +112,26 @@ def topology_changes(
     """
     changed = set(before.member_uuids ^ after.member_uuids)
     changed |= unavailable_before ^ unavailable_after
+    group_only: dict[str, frozenset[PlayerAspect]] = {}
     old_players, new_players = before.players, after.players
     for uuid in old_players.keys() | new_players.keys():
         if uuid in changed:
             continue
-        if old_players.get(uuid) != new_players.get(uuid) or before.group_of(
-            uuid
-        ) != after.group_of(uuid):
+        old, new = old_players.get(uuid), new_players.get(uuid)
+        if old != new and (
+            old is None or new is None or _outside_group(old) != _outside_group(new)
+        ):
             changed.add(uuid)
-    return HouseholdChanges(frozenset(changed), frozenset())
+        elif old != new or before.group_of(uuid) != after.group_of(uuid):
+            changed.add(uuid)
+            group_only[uuid] = _GROUP
+    return HouseholdChanges(frozenset(changed), frozenset(), group_only)
+
+
+def _outside_group(player: Player) -> Player:
+    """Return the player without what grouping changes (its group, coordinating)."""
+    role = PlayerRole.MEMBER if player.role is PlayerRole.COORDINATOR else player.role
+    return replace(player, role=role, group_id=None)
 
 
 def subscriptions_affected(
@@ -120,4 +175,6 @@ def alarm_changes(before: AlarmList, after: AlarmList) -> HouseholdChanges:
         if was != now:
             alarms.add(alarm_id)
             rooms.update(alarm.room_uuid for alarm in (was, now) if alarm)
-    return HouseholdChanges(frozenset(rooms), frozenset(alarms))
+    return HouseholdChanges(
+        frozenset(rooms), frozenset(alarms), dict.fromkeys(rooms, _ALARMS)
+    )
