@@ -25,7 +25,6 @@ ZoneGroupState is measured on its own and reported beside it).
 import asyncio
 import itertools
 import logging
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -43,9 +42,13 @@ from homeassistant.core import (
 from homeassistant.helpers import entity_registry as er
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from custom_components.sonos_upnp import coordinator as coordinator_module
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.switch import alarm_unique_id
-from custom_components.sonos_upnp.upnp.topology import parse_zone_group_state
+from custom_components.sonos_upnp.upnp.topology import (
+    HouseholdTopology,
+    parse_zone_group_state,
+)
 from tests.common import wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.alarms import Alarm as EmulatedAlarm
@@ -234,7 +237,7 @@ async def one_player_group_change(
     """Apply topologies that differ in one player's group as events.
 
     Return the wall and CPU time of each event (parse and state writes), the
-    CPU time of parsing on its own, and the entity state writes per event.
+    CPU time of its parsing, and the entity state writes per event.
     CPU time (of this thread) leaves out what other processes on a shared
     machine take from us.
     """
@@ -263,6 +266,16 @@ async def one_player_group_change(
         original(self, *args)
 
     monkeypatch.setattr(StateMachine, "async_set_internal", counting)
+    parse: list[float] = []
+
+    def timed_parse(xml: str) -> HouseholdTopology:
+        started = time.thread_time()
+        try:
+            return parse_zone_group_state(xml)
+        finally:
+            parse.append(time.thread_time() - started)
+
+    monkeypatch.setattr(coordinator_module, "parse_zone_group_state", timed_parse)
     durations: list[float] = []
     cpu: list[float] = []
 
@@ -276,11 +289,7 @@ async def one_player_group_change(
     benchmark.pedantic(apply_event, rounds=rounds, iterations=1)
     await hass.async_block_till_done()
     monkeypatch.undo()
-    parse: list[float] = []
-    for xml in itertools.islice(states, rounds):
-        started = time.thread_time()
-        parse_zone_group_state(xml)
-        parse.append(time.thread_time() - started)
+    assert len(parse) == len(cpu)
     await hass.config_entries.async_unload(entry.entry_id)
     return durations, cpu, parse, writes // len(durations)
 
@@ -328,8 +337,7 @@ def report_event_path(
     record(benchmark, f"event_wall_{name}", durations)
     record(benchmark, f"event_cpu_{name}", cpu)
     record(benchmark, f"parse_cpu_{name}", parse)
-    median_parse = statistics.median(parse)
-    without_parse = [duration - median_parse for duration in cpu]
+    without_parse = [event - parsing for event, parsing in zip(cpu, parse, strict=True)]
     record(benchmark, f"event_cpu_without_parse_{name}", without_parse)
     benchmark.extra_info[f"state_writes_per_event_{name}"] = writes
     print(f"state writes per event ({name}): {writes}")  # noqa: T201
