@@ -378,7 +378,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             state.topology, topology, state.unavailable, unavailable
         )
         # Devices first: the platforms add entities for new players on update.
-        self.devices.async_sync(topology)
+        self.devices.async_sync(topology, changes.players)
         self._async_publish(
             self._state(topology=topology, unavailable=unavailable), changes
         )

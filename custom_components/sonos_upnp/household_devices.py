@@ -63,6 +63,7 @@ class HouseholdDevices:
         # What each visible player's device was last given, and its ID.
         self._written: dict[str, tuple[tuple[Any, ...], str]] = {}
         self._support_urls: dict[HostPort, str] = {}
+        self._members: frozenset[str] = frozenset()
         self._checking: dict[tuple[str, HostPort], asyncio.Task[None]] = {}
         self._missing = missing_from_data(entry.data.get(CONF_MISSING_SINCE))
         self._unsub_retention = async_track_time_interval(
@@ -91,12 +92,17 @@ class HouseholdDevices:
             task.cancel()
 
     @callback
-    def async_sync(self, topology: HouseholdTopology | None = None) -> None:
+    def async_sync(
+        self,
+        topology: HouseholdTopology | None = None,
+        changed: frozenset[str] | None = None,
+    ) -> None:
         """Give every visible player a device; check addresses; keep the absent.
 
         A player absent from the topology keeps its device until it has been
         absent for the grace period (see device_retention), or until another
-        configured household lists it.
+        configured household lists it. changed: only these players changed
+        since the last sync (None: look at every player).
         """
         if topology is None:
             if (state := self.coordinator.state) is None:
@@ -104,8 +110,22 @@ class HouseholdDevices:
             topology = state.topology
         registry = dr.async_get(self.hass)
         entry_id = self.coordinator.config_entry.entry_id
-        written: dict[str, tuple[tuple[Any, ...], str]] = {}
-        for player in topology.visible_players:
+        if changed is None:
+            players = topology.visible_players
+            written: dict[str, tuple[tuple[Any, ...], str]] = {}
+        else:
+            players = tuple(
+                player
+                for uuid in changed
+                if (player := topology.player(uuid)) is not None
+                and player.is_visible_room
+            )
+            written = {
+                uuid: last
+                for uuid, last in self._written.items()
+                if uuid not in changed
+            }
+        for player in players:
             info = self._device_info(player)
             last = self._written.get(player.uuid)
             if (
@@ -133,9 +153,14 @@ class HouseholdDevices:
             if self.addresses.address_of(player.uuid) != (player.host, player.port):
                 self._async_check_address(player)
         self._written = written
-        self._async_retain_devices(topology.member_uuids, dt_util.utcnow())
+        members = topology.member_uuids
+        if changed is not None and members == self._members:
+            # Nobody came or went; the retention timer lets go of the absent.
+            return
+        self._members = members
+        self._async_retain_devices(members, dt_util.utcnow())
         for other in self._other_households():
-            other.async_release_moved(topology.member_uuids)
+            other.async_release_moved(members)
 
     def _device_info(self, player: Player) -> tuple[Any, ...]:
         """Return what the player's device shows, from topology and description."""
