@@ -63,28 +63,6 @@ class HouseholdChanges:
         """Return whether the alarm's entities should write their state."""
         return self.alarms is None or alarm_id in self.alarms
 
-    def __or__(self, other: HouseholdChanges) -> HouseholdChanges:
-        """Return the changes of both."""
-        if self.players is None or other.players is None:
-            players, aspects = None, {}
-        else:
-            players = self.players | other.players
-            aspects = {
-                uuid: self.aspects.get(uuid, frozenset())
-                | other.aspects.get(uuid, frozenset())
-                for uuid in players
-                # A player that changed in every way on either side stays so.
-                if (uuid in self.aspects or uuid not in self.players)
-                and (uuid in other.aspects or uuid not in other.players)
-            }
-        return HouseholdChanges(
-            players,
-            None
-            if self.alarms is None or other.alarms is None
-            else self.alarms | other.alarms,
-            aspects,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class PlayerContext:
@@ -94,7 +72,6 @@ class PlayerContext:
 
 
 EVERYTHING = HouseholdChanges()
-NOTHING = HouseholdChanges(frozenset(), frozenset())
 _GROUP = frozenset({PlayerAspect.GROUP})
 _ALARMS = frozenset({PlayerAspect.ALARMS})
 

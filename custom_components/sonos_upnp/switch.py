@@ -183,12 +183,14 @@ class SonosUpnpAlarmSwitch(CoordinatorEntity[SonosHouseholdCoordinator], SwitchE
     def _concerned_by_update(self) -> bool:
         """Return whether the last update changed the alarm or its room.
 
-        The room counts for its name and availability; the household's
-        reachability changes every entity.
+        The room counts for itself (its name, whether the household lists
+        it), not for its group; the household's reachability changes every
+        entity.
         """
         alarm = self.alarm
         return self.coordinator.changed_for_alarm(self.alarm_id) or (
-            alarm is not None and self.coordinator.changed_for_player(alarm.room_uuid)
+            alarm is not None
+            and self.coordinator.changed_for_player(alarm.room_uuid, frozenset())
         )
 
     @callback
