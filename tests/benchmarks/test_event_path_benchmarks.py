@@ -19,7 +19,12 @@ Goals: alarm p99 at any spacing from 0.1 s to 2 s within 2x of the p99 for
 well-spaced (2 s) changes; topology change to state at least 2x faster than
 core at p50 and p99; one player changing group writes all states in at most
 1.5 ms p99 on 64 players and 0.5 ms p99 on 8 (the event path; parsing the
-ZoneGroupState is measured on its own and reported beside it).
+ZoneGroupState is measured in the same events and reported beside it).
+Event times are reported as wall time and as CPU time of the event loop's
+thread; on a shared machine the CPU time is the figure to compare. The
+topology-to-state latency is mostly the NOTIFY's way from the emulator
+through the event listener to the coordinator; the coordinator's own part
+is the one-player-group-change figure.
 """
 
 import asyncio
@@ -143,7 +148,8 @@ async def test_alarm_change_to_switch_at_every_spacing(
     hass: HomeAssistant,
     emulator_household_factory: HouseholdFactory,
 ) -> None:
-    samples_per_spacing = QUICK_SAMPLES if benchmark.disabled else ALARM_SAMPLES
+    # As a test, one sample per spacing: the spacings themselves take time.
+    samples_per_spacing = 1 if benchmark.disabled else ALARM_SAMPLES
     household = await emulator_household_factory("singles", players=4, seed=21)
     entry = await set_up(hass, household)
     alarm = household.alarms.create(
