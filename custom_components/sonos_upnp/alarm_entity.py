@@ -236,6 +236,25 @@ class SonosUpnpAlarmEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Follow the alarm to its room's device, then write the state."""
+        """Follow the alarm to its room's device, then write the state.
+
+        Only when the update concerns the alarm or its room: on the event
+        path most updates concern other players.
+        """
+        if not self._concerned_by_update():
+            return
         self._follow_room()
         super()._handle_coordinator_update()
+
+    def _concerned_by_update(self) -> bool:
+        """Return whether the last update changed the alarm or its room.
+
+        The room counts for itself (its name, whether the household lists
+        it), not for its group; the household's reachability changes every
+        entity.
+        """
+        alarm = self.alarm
+        return self.coordinator.changed_for_alarm(self.alarm_id) or (
+            alarm is not None
+            and self.coordinator.changed_for_player(alarm.room_uuid, frozenset())
+        )

@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .alarm_playback import GroupPlayback
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
+from .household_changes import PlayerAspect
 from .platform_helpers import async_add_player_entities
 from .upnp.alarm_playback import AlarmPhase
 
@@ -48,6 +49,7 @@ class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
 
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_translation_key = "is_coordinator"
+    _shows = frozenset({PlayerAspect.GROUP})
 
     @property
     def is_on(self) -> bool | None:

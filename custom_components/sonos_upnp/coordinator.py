@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.debounce import Debouncer
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .address_book import HostPort, OtherHouseholdError
@@ -24,9 +24,19 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .household_changes import (
+    EVERYTHING,
+    HouseholdChanges,
+    PlayerAspect,
+    PlayerContext,
+    alarm_changes,
+    subscriptions_affected,
+    topology_changes,
+)
 from .household_devices import HouseholdDevices
 from .household_events import HouseholdEvents
 from .reachability import HouseholdReachability
+from .single_flight import SingleFlight
 from .upnp.alarms import AlarmList, list_alarms
 from .upnp.client import SonosUpnpClient
 from .upnp.description import DeviceDescription
@@ -35,9 +45,6 @@ from .upnp.listener import EventListener
 from .upnp.staggered import first_answer
 from .upnp.topology import HouseholdTopology, Player, parse_zone_group_state
 
-# Alarm list changes come in bursts (one AlarmListVersion event per subscribed
-# player, several edits in a row from the app): list once per burst.
-ALARM_RELIST_COOLDOWN = 0.5
 # UPnP error a household answers GetZoneGroupState with when it is too large.
 ZONE_GROUP_STATE_TOO_LARGE = 501
 TOPOLOGY_EVENT_WAIT = 15.0
@@ -115,14 +122,18 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self.devices = HouseholdDevices(hass, self)
         self.reachability = HouseholdReachability(hass, entry.entry_id, entry.title)
         self._polling_for_events = False
-        self._alarm_relist = Debouncer(
-            hass,
-            LOGGER,
-            cooldown=ALARM_RELIST_COOLDOWN,
-            immediate=True,
-            function=self._async_relist_alarms,
-            background=True,
+        # Every AlarmClock subscription announces each new list version.
+        self._alarm_relist = SingleFlight(
+            f"{DOMAIN} list alarms {entry.title}",
+            self._async_list_alarms,
+            self._apply_alarms,
+            lambda coro, name: entry.async_create_background_task(hass, coro, name),
         )
+        self._changes: HouseholdChanges = EVERYTHING
+        self._pending_changes: HouseholdChanges | None = None
+        # Listeners of one player each, told only about updates that concern it.
+        self._player_listeners: dict[str, dict[int, CALLBACK_TYPE]] = {}
+        self._player_listener_ids = itertools.count()
 
     @property
     def state(self) -> HouseholdState | None:
@@ -200,7 +211,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
 
     async def async_refresh_alarms(self) -> None:
         """Re-list the alarms now (after a change we made ourselves)."""
-        await self._async_relist_alarms()
+        await self._alarm_relist.request(None)
 
     # Polled path ------------------------------------------------------------------
 
@@ -273,19 +284,25 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
         return str(result["ZoneGroupState"])
 
-    async def _async_relist_alarms(self) -> None:
+    async def _async_list_alarms(self) -> AlarmList | None:
+        """List the alarms at the first speaker that answers; None if none did."""
         for host, port in self._write_addresses():
             try:
-                alarms = await list_alarms(self.client, host, port)
+                return await list_alarms(self.client, host, port)
             except UpnpConnectionError:
                 continue
             except UpnpClientError as err:
                 LOGGER.warning("Could not list the alarms: %s", err)
-                return
-            self.alarm_problems.report(alarms)
-            if (state := self.state) is not None and alarms != state.alarms:
-                self.async_set_updated_data(replace(state, alarms=alarms))
-            return
+                return None
+        return None
+
+    @callback
+    def _apply_alarms(self, alarms: AlarmList) -> None:
+        self.alarm_problems.report(alarms)
+        if (state := self.state) is not None and alarms != state.alarms:
+            self._async_publish(
+                replace(state, alarms=alarms), alarm_changes(state.alarms, alarms)
+            )
 
     def _state(
         self,
@@ -319,18 +336,29 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             return
         self._zone_group_state_xml = xml
         unavailable = state.unavailable & frozenset(topology.players)
-        # Devices first: the platforms add entities for new players on update.
-        self.devices.async_sync(topology)
-        self.async_set_updated_data(
-            self._state(topology=topology, unavailable=unavailable)
+        changes = topology_changes(
+            state.topology, topology, state.unavailable, unavailable
         )
-        self.events.async_sync()
+        # Devices first: the platforms add entities for new players on update.
+        self.devices.async_sync(topology, changes.players)
+        self._async_publish(
+            self._state(topology=topology, unavailable=unavailable), changes
+        )
+        if subscriptions_affected(
+            state.topology, topology, state.unavailable, unavailable, changes
+        ):
+            self.events.async_sync()
 
     @callback
     def async_alarm_list_version(self, version: str) -> None:
-        """Re-list the alarms when the household's list changed."""
+        """Re-list the alarms at once when the household's list changed.
+
+        One read per version: the announcements of the other subscriptions
+        join it, and a version we hold costs nothing. An empty version (a
+        subscription started; events may have been missed) always reads.
+        """
         if (state := self.state) is None or version != state.alarms.version:
-            self._alarm_relist.async_schedule_call()
+            self._alarm_relist.request(version)
 
     @callback
     def async_alarm_run_sequence(self, value: str) -> None:
@@ -352,7 +380,10 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             unavailable = state.unavailable | {uuid}
         else:
             return
-        self.async_set_updated_data(self._state(unavailable=unavailable))
+        self._async_publish(
+            self._state(unavailable=unavailable),
+            HouseholdChanges(frozenset({uuid}), frozenset()),
+        )
 
     @property
     def household_reachable(self) -> bool:
@@ -374,18 +405,94 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             )
         )
 
+    # What changed ------------------------------------------------------------------
+
+    @callback
+    def _async_publish(self, state: HouseholdState, changes: HouseholdChanges) -> None:
+        """Set the new state; tell the listeners what it changed."""
+        self._pending_changes = changes
+        try:
+            self.async_set_updated_data(state)
+        finally:
+            self._pending_changes = None
+
+    @property
+    def changes(self) -> HouseholdChanges:
+        """Return what the update the listeners are told about changed."""
+        return self._changes
+
+    def changed_for_player(
+        self, uuid: str, shows: frozenset[PlayerAspect] | None = None
+    ) -> bool:
+        """Return whether the last update changed what a player's entity shows.
+
+        shows: the aspects the entity shows (None: all of them).
+        """
+        return self._changes.for_player(uuid, shows)
+
+    def changed_for_alarm(self, alarm_id: int) -> bool:
+        """Return whether the last update changed the alarm."""
+        return self._changes.for_alarm(alarm_id)
+
     @callback
     def async_update_listeners(self) -> None:
-        """Judge reachability first: entities and the repair issue follow it."""
+        """Judge reachability first: entities and the repair issue follow it.
+
+        Updates from the event path say what they changed; any other update
+        (a read, a failure, a reachability change) concerns everything.
+        """
+        self._changes = (
+            EVERYTHING if self._pending_changes is None else self._pending_changes
+        )
         # Before the first read only a failure says something (setup retries).
         if (self.state is not None or not self.last_update_success) and (
             reachable := self._judge_reachable()
         ) != self.reachability.reachable:
+            self._changes = EVERYTHING
             self.reachability.async_update(
                 reachable=reachable, addresses=len(self._read_addresses())
             )
             self._async_apply_polling()
         super().async_update_listeners()
+        changed = self._changes.players
+        player_listeners = self._player_listeners
+        groups = (
+            list(player_listeners.values())
+            if changed is None
+            else [
+                player_listeners[uuid] for uuid in changed if uuid in player_listeners
+            ]
+        )
+        for listeners in groups:
+            for update_callback in list(listeners.values()):
+                try:
+                    update_callback()
+                except Exception:
+                    # As Home Assistant does for every listener: one failing
+                    # entity must not keep the others from their update.
+                    self.logger.exception(
+                        "Unexpected error updating a listener of %s", self.name
+                    )
+
+    @callback
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for updates; a player's listener hears only those concerning it."""
+        if not isinstance(context, PlayerContext):
+            return super().async_add_listener(update_callback, context)
+        uuid = context.uuid
+        listeners = self._player_listeners.setdefault(uuid, {})
+        listener_id = next(self._player_listener_ids)
+        listeners[listener_id] = update_callback
+
+        @callback
+        def remove() -> None:
+            listeners.pop(listener_id, None)
+            if not listeners and self._player_listeners.get(uuid) is listeners:
+                del self._player_listeners[uuid]
+
+        return remove
 
     @callback
     def async_set_polling(self, *, polling: bool) -> None:
@@ -419,6 +526,13 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Return the players with a device of this household, present or not."""
         return self.devices.kept
 
+    def has_device(self, uuid: str) -> bool:
+        """Return whether the player has a device: visible, or kept while absent."""
+        player = self.player(uuid)
+        return (
+            player is not None and player.is_visible_room
+        ) or uuid in self.devices.kept
+
     # Lifecycle ----------------------------------------------------------------------
 
     def is_member(self, uuid: str) -> bool:
@@ -444,5 +558,5 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """
         await super().async_shutdown()
         self.devices.async_stop()
-        self._alarm_relist.async_shutdown()
+        self._alarm_relist.cancel()
         await self.events.async_stop()

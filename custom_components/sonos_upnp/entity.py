@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator
+from .household_changes import PlayerAspect, PlayerContext
 from .upnp.topology import Player
 
 
 class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
-    """An entity that belongs to one player of the household."""
+    """An entity that belongs to one player of the household.
+
+    The coordinator calls it only for updates that concern its player (its
+    group, topology entry, availability or an alarm of its room; everything
+    on a read or a reachability change). Subclasses that override
+    `_handle_coordinator_update` call super() to write the state.
+    """
 
     _attr_has_entity_name = True
+    # The aspects of its player the entity shows besides the player itself
+    # and its availability; None: all of them.
+    _shows: frozenset[PlayerAspect] | None = None
 
     def __init__(
         self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str
     ) -> None:
         """Tie the entity to the player's device."""
-        super().__init__(coordinator)
+        super().__init__(coordinator, PlayerContext(uuid))
         self.uuid = uuid
         self._attr_unique_id = f"{uuid}-{key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, uuid)})
@@ -36,3 +47,14 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
             self.coordinator.household_reachable
             and self.coordinator.data.is_available(self.uuid)
         )
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when the update concerns this player.
+
+        The coordinator calls only the listeners of changed players; an
+        entity that shows neither the group nor the alarms of its player
+        skips changes of just those.
+        """
+        if self.coordinator.changed_for_player(self.uuid, self._shows):
+            super()._handle_coordinator_update()

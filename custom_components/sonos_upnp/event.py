@@ -11,6 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .alarm_playback import ALARM_EVENT_TYPES, ALARM_STARTED
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
+from .household_changes import PlayerAspect
 from .platform_helpers import async_add_player_entities
 
 PARALLEL_UPDATES = 0
@@ -38,6 +39,8 @@ class SonosUpnpAlarmStartedEntity(SonosUpnpPlayerEntity, EventEntity):
     """
 
     _attr_translation_key = ALARM_STARTED
+    # Its state is the last event; topology and alarm lists do not change it.
+    _shows: frozenset[PlayerAspect] | None = frozenset()
 
     def __init__(
         self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str

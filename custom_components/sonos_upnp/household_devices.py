@@ -60,6 +60,10 @@ class HouseholdDevices:
         self.descriptions: dict[str, DeviceDescription] = {}
         self.addresses = AddressBook()
         self.kept: set[str] = set()
+        # What each visible player's device was last given, and its ID.
+        self._written: dict[str, tuple[tuple[Any, ...], str]] = {}
+        self._support_urls: dict[HostPort, str] = {}
+        self._members: frozenset[str] = frozenset()
         self._checking: dict[tuple[str, HostPort], asyncio.Task[None]] = {}
         self._missing = missing_from_data(entry.data.get(CONF_MISSING_SINCE))
         self._unsub_retention = async_track_time_interval(
@@ -88,12 +92,17 @@ class HouseholdDevices:
             task.cancel()
 
     @callback
-    def async_sync(self, topology: HouseholdTopology | None = None) -> None:
+    def async_sync(
+        self,
+        topology: HouseholdTopology | None = None,
+        changed: frozenset[str] | None = None,
+    ) -> None:
         """Give every visible player a device; check addresses; keep the absent.
 
         A player absent from the topology keeps its device until it has been
         absent for the grace period (see device_retention), or until another
-        configured household lists it.
+        configured household lists it. changed: only these players changed
+        since the last sync (None: look at every player).
         """
         if topology is None:
             if (state := self.coordinator.state) is None:
@@ -101,28 +110,78 @@ class HouseholdDevices:
             topology = state.topology
         registry = dr.async_get(self.hass)
         entry_id = self.coordinator.config_entry.entry_id
-        for player in topology.visible_players:
-            description = self.descriptions.get(player.uuid)
-            address = self.addresses.address_of(player.uuid)
-            registry.async_get_or_create(
-                config_entry_id=entry_id,
-                identifiers={(DOMAIN, player.uuid)},
-                manufacturer="Sonos",
-                name=player.room_name,
-                model=description.model_name if description else None,
-                model_id=description.model_number if description else None,
-                serial_number=description.serial_number if description else None,
-                hw_version=description.hardware_version if description else None,
-                sw_version=player.software_version
-                or (description.software_version if description else None),
-                configuration_url=(
-                    f"{base_url(*address)}/support/review" if address else UNDEFINED
-                ),
+        if changed is None:
+            players = topology.visible_players
+            written: dict[str, tuple[tuple[Any, ...], str]] = {}
+        else:
+            players = tuple(
+                player
+                for uuid in changed
+                if (player := topology.player(uuid)) is not None
+                and player.is_visible_room
             )
-            self._async_check_address(player)
-        self._async_retain_devices(topology.member_uuids, dt_util.utcnow())
+            written = {
+                uuid: last
+                for uuid, last in self._written.items()
+                if uuid not in changed
+            }
+        for player in players:
+            info = self._device_info(player)
+            last = self._written.get(player.uuid)
+            if (
+                last is not None
+                and last[0] == info
+                and (device := registry.async_get(last[1])) is not None
+                and device.config_entry_id == entry_id
+            ):
+                written[player.uuid] = last
+            else:
+                name, model, model_id, serial, hw_version, sw_version, url = info
+                device = registry.async_get_or_create(
+                    config_entry_id=entry_id,
+                    identifiers={(DOMAIN, player.uuid)},
+                    manufacturer="Sonos",
+                    name=name,
+                    model=model,
+                    model_id=model_id,
+                    serial_number=serial,
+                    hw_version=hw_version,
+                    sw_version=sw_version,
+                    configuration_url=UNDEFINED if url is None else url,
+                )
+                written[player.uuid] = (info, device.id)
+            if self.addresses.address_of(player.uuid) != (player.host, player.port):
+                self._async_check_address(player)
+        self._written = written
+        members = topology.member_uuids
+        if changed is not None and members == self._members:
+            # Nobody came or went; the retention timer lets go of the absent.
+            return
+        self._members = members
+        self._async_retain_devices(members, dt_util.utcnow())
         for other in self._other_households():
-            other.async_release_moved(topology.member_uuids)
+            other.async_release_moved(members)
+
+    def _device_info(self, player: Player) -> tuple[Any, ...]:
+        """Return what the player's device shows, from topology and description."""
+        description = self.descriptions.get(player.uuid)
+        address = self.addresses.address_of(player.uuid)
+        return (
+            player.room_name,
+            description.model_name if description else None,
+            description.model_number if description else None,
+            description.serial_number if description else None,
+            description.hardware_version if description else None,
+            player.software_version
+            or (description.software_version if description else None),
+            self._support_url(address) if address else None,
+        )
+
+    def _support_url(self, address: HostPort) -> str:
+        """Return the device's support page (checked addresses are few)."""
+        if (url := self._support_urls.get(address)) is None:
+            url = self._support_urls[address] = f"{base_url(*address)}/support/review"
+        return url
 
     @callback
     def _async_check_address(self, player: Player) -> None:

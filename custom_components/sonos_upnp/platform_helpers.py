@@ -28,6 +28,11 @@ def async_add_player_entities(
 
     @callback
     def add_new_players() -> None:
+        # Players come and go only with a change of some player.
+        if (changed := coordinator.changes.players) is not None and all(
+            uuid in known and coordinator.has_device(uuid) for uuid in changed
+        ):
+            return
         players = {
             player.uuid for player in coordinator.data.topology.visible_players
         } | coordinator.kept_players()

@@ -88,6 +88,11 @@ class SonosUpnpAlarmRecurrence(SonosUpnpAlarmEntity, SelectEntity):
             choices.setdefault(self._option_of(alarm.recurrence), alarm.recurrence)
         return choices
 
+    def _concerned_by_update(self) -> bool:
+        """Any alarm's change may change the day combinations in use."""
+        alarms = self.coordinator.changes.alarms
+        return alarms is None or bool(alarms) or super()._concerned_by_update()
+
     @property
     def options(self) -> list[str]:
         """Return the presets, the day combinations in use and the alarm's own."""

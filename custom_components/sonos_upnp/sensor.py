@@ -24,6 +24,7 @@ from .coordinator import (
     SonosUpnpConfigEntry,
 )
 from .entity import SonosUpnpPlayerEntity
+from .household_changes import PlayerAspect
 from .platform_helpers import async_add_player_entities
 from .upnp.alarms import Alarm, next_occurrence
 
@@ -39,6 +40,8 @@ class SonosUpnpSensorEntityDescription(SensorEntityDescription):
         lambda _state, _uuid: None
     )
     exists_fn: Callable[[HouseholdState, str], bool] = lambda _state, _uuid: True
+    # The aspects of the player the value follows (None: all of them).
+    shows: frozenset[PlayerAspect] | None = None
 
 
 def _group_name(state: HouseholdState, uuid: str) -> str | None:
@@ -93,17 +96,20 @@ SENSORS: tuple[SonosUpnpSensorEntityDescription, ...] = (
         # The group sensor's `coordinator` attribute says the same.
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
+        shows=frozenset({PlayerAspect.GROUP}),
         value_fn=_group_coordinator,
     ),
     SonosUpnpSensorEntityDescription(
         key="group_members",
         translation_key="group_members",
+        shows=frozenset({PlayerAspect.GROUP}),
         value_fn=_group_name,
         attributes_fn=_group_members,
     ),
     SonosUpnpSensorEntityDescription(
         key="next_alarm",
         translation_key="next_alarm",
+        shows=frozenset({PlayerAspect.ALARMS}),
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_next_alarm_time,
         attributes_fn=_next_alarm_attributes,
@@ -143,6 +149,7 @@ class SonosUpnpSensorEntity(SonosUpnpPlayerEntity, SensorEntity):
         """Describe the sensor."""
         super().__init__(coordinator, uuid, description.key)
         self.entity_description = description
+        self._shows = description.shows
         self._cancel_rollover: CALLBACK_TYPE | None = None
 
     @property
@@ -163,7 +170,8 @@ class SonosUpnpSensorEntity(SonosUpnpPlayerEntity, SensorEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._schedule_rollover()
+        if self.coordinator.changed_for_player(self.uuid, self._shows):
+            self._schedule_rollover()
         super()._handle_coordinator_update()
 
     @callback

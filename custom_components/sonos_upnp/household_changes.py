@@ -1,0 +1,157 @@
+"""What changed between two states of a household, per player and per alarm.
+
+Entities write their state only when something they show changed: a
+player's entities when its group (coordinator, members, their names and
+roles), its own topology entry (name, role, address, software), its
+availability or an alarm of its room changed; an alarm's entities when the
+alarm changed. A player whose group or alarms alone changed is marked with
+that aspect, so entities that show neither can skip it; any other change
+concerns every entity of the player.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from .upnp.topology import PlayerRole
+
+if TYPE_CHECKING:
+    from .upnp.alarms import AlarmList
+    from .upnp.topology import HouseholdTopology, Player
+
+
+class PlayerAspect(StrEnum):
+    """A part of a player's state that can change on its own."""
+
+    GROUP = "group"
+    ALARMS = "alarms"
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdChanges:
+    """The players and alarms an update concerns; None means all of them.
+
+    `aspects` says, for some of the players, that only those aspects of
+    theirs changed; a player without an entry changed in every way.
+    """
+
+    players: frozenset[str] | None = None
+    alarms: frozenset[int] | None = None
+    aspects: Mapping[str, frozenset[PlayerAspect]] = field(
+        default_factory=dict, compare=True, hash=False
+    )
+
+    def for_player(
+        self, uuid: str, shows: frozenset[PlayerAspect] | None = None
+    ) -> bool:
+        """Return whether an entity of the player should write its state.
+
+        shows: the aspects the entity shows besides the player itself and
+        its availability (None: every aspect).
+        """
+        if self.players is None:
+            return True
+        if uuid not in self.players:
+            return False
+        aspects = self.aspects.get(uuid)
+        return shows is None or aspects is None or not aspects.isdisjoint(shows)
+
+    def for_alarm(self, alarm_id: int) -> bool:
+        """Return whether the alarm's entities should write their state."""
+        return self.alarms is None or alarm_id in self.alarms
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerContext:
+    """Marks a coordinator listener that shows one player's state."""
+
+    uuid: str
+
+
+EVERYTHING = HouseholdChanges()
+_GROUP = frozenset({PlayerAspect.GROUP})
+_ALARMS = frozenset({PlayerAspect.ALARMS})
+
+
+def topology_changes(
+    before: HouseholdTopology,
+    after: HouseholdTopology,
+    unavailable_before: frozenset[str] = frozenset(),
+    unavailable_after: frozenset[str] = frozenset(),
+) -> HouseholdChanges:
+    """Return the players whose entry, group or availability differ.
+
+    A player in a group that changed in any way counts as changed: its group
+    sensors name the members and the coordinator.
+    """
+    changed = set(before.member_uuids ^ after.member_uuids)
+    changed |= unavailable_before ^ unavailable_after
+    group_only: dict[str, frozenset[PlayerAspect]] = {}
+    old_players, new_players = before.players, after.players
+    for uuid in old_players.keys() | new_players.keys():
+        if uuid in changed:
+            continue
+        old, new = old_players.get(uuid), new_players.get(uuid)
+        if old != new and (
+            old is None or new is None or _outside_group(old) != _outside_group(new)
+        ):
+            changed.add(uuid)
+        elif old != new or before.group_of(uuid) != after.group_of(uuid):
+            changed.add(uuid)
+            group_only[uuid] = _GROUP
+    return HouseholdChanges(frozenset(changed), frozenset(), group_only)
+
+
+def _outside_group(player: Player) -> Player:
+    """Return the player without what grouping changes (its group, coordinating)."""
+    role = PlayerRole.MEMBER if player.role is PlayerRole.COORDINATOR else player.role
+    return replace(player, role=role, group_id=None)
+
+
+def subscriptions_affected(
+    before: HouseholdTopology,
+    after: HouseholdTopology,
+    unavailable_before: frozenset[str],
+    unavailable_after: frozenset[str],
+    changes: HouseholdChanges,
+) -> bool:
+    """Return whether the subscriptions may need to follow the change.
+
+    They follow the visible players, their boot sequence (a reboot forgets
+    subscriptions) and which of them answer; a group change is none of that.
+    """
+    if changes.players is None:
+        return True
+    for uuid in changes.players:
+        old, new = before.player(uuid), after.player(uuid)
+        if (
+            old is None
+            or new is None
+            or old.is_visible_room != new.is_visible_room
+            or old.boot_seq != new.boot_seq
+            or (uuid in unavailable_before) != (uuid in unavailable_after)
+        ):
+            return True
+    return False
+
+
+def alarm_changes(before: AlarmList, after: AlarmList) -> HouseholdChanges:
+    """Return the alarms that were added, removed or changed, and their rooms.
+
+    The rooms count as changed players: their next-alarm sensors follow.
+    """
+    old = {alarm.alarm_id: alarm for alarm in before.alarms}
+    new = {alarm.alarm_id: alarm for alarm in after.alarms}
+    alarms: set[int] = set()
+    rooms: set[str] = set()
+    for alarm_id in old.keys() | new.keys():
+        was, now = old.get(alarm_id), new.get(alarm_id)
+        if was != now:
+            alarms.add(alarm_id)
+            rooms.update(alarm.room_uuid for alarm in (was, now) if alarm)
+    return HouseholdChanges(
+        frozenset(rooms), frozenset(alarms), dict.fromkeys(rooms, _ALARMS)
+    )
