@@ -42,6 +42,7 @@ from tests.emulator.scenarios import build_household
 ALARM_SOURCES = 2
 # The entities of a player that show its group.
 GROUP_KEYS = frozenset({"group_coordinator", "group_members", "is_coordinator"})
+PLAYBACK_KEYS = frozenset({"alarm_playing", "alarm_snoozed", "snooze_alarm"})
 
 
 class StateWrites:
@@ -109,13 +110,14 @@ async def wait_for_notifications(
 def entities_of_players(
     hass: HomeAssistant, uuids: set[str], keys: frozenset[str] | None = None
 ) -> set[str]:
-    """Return the entity IDs on the devices of the given players (of keys)."""
+    """Return the enabled entities on the devices of the given players (of keys)."""
     registry = er.async_get(hass)
     return {
         entry.entity_id
         for uuid in uuids
         for entry in er.async_entries_for_device(registry, device_id_of(hass, uuid))
-        if keys is None or entry.unique_id.removeprefix(f"{uuid}-") in keys
+        if entry.disabled_by is None
+        and (keys is None or entry.unique_id.removeprefix(f"{uuid}-") in keys)
     }
 
 
@@ -253,9 +255,14 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
     household.join(second, first)
     await wait_for_notifications(hass, household, sent, len(household.players))
 
-    # The entities that show the group, of the two players whose group changed.
-    affected = entities_of_players(hass, {first.uuid, second.uuid}, GROUP_KEYS)
-    assert len(affected) == 6
+    # The entities that show the group, of the two players whose group
+    # changed: group sensor, coordinator, and the group's alarm playback
+    # (playing, snoozed, snooze button); the coordinator-room sensor is
+    # disabled by default.
+    affected = entities_of_players(
+        hass, {first.uuid, second.uuid}, GROUP_KEYS | PLAYBACK_KEYS
+    )
+    assert len(affected) == 10
     assert state_writes.entities() == affected
     assert entities_of_players(hass, {third.uuid, fourth.uuid}).isdisjoint(
         state_writes.entities()
@@ -282,7 +289,9 @@ async def test_a_new_player_gets_entities_without_rewriting_the_others(
     await wait_for(hass, state_is(hass, "sensor.office_group", "Office"))
     await hass.async_block_till_done()
     office_entities = entities_of_players(hass, {office.uuid})
-    assert len(office_entities) == 5
+    # Group, next alarm, coordinator, alarm started, alarm playing, alarm
+    # snoozed, snooze button (the coordinator-room sensor is disabled).
+    assert len(office_entities) == 7
     others = entities_of_players(hass, {p.uuid for p in household.players[:3]})
     assert state_writes.entities() & others == set()
     assert office_entities <= state_writes.entities()

@@ -120,10 +120,16 @@ def subscriptions_affected(
 ) -> bool:
     """Return whether the subscriptions may need to follow the change.
 
-    They follow the visible players, their boot sequence (a reboot forgets
-    subscriptions) and which of them answer; a group change is none of that.
+    They follow the visible players, their addresses, their boot sequence (a
+    reboot forgets subscriptions), which of them answer and which coordinate
+    a group (AVTransport is subscribed on each group's coordinator); a member
+    moving between groups with the same coordinators is none of that.
     """
     if changes.players is None:
+        return True
+    if {group.coordinator_uuid for group in before.groups} != {
+        group.coordinator_uuid for group in after.groups
+    }:
         return True
     for uuid in changes.players:
         old, new = before.player(uuid), after.player(uuid)
@@ -132,6 +138,7 @@ def subscriptions_affected(
             or new is None
             or old.is_visible_room != new.is_visible_room
             or old.boot_seq != new.boot_seq
+            or (old.host, old.port) != (new.host, new.port)
             or (uuid in unavailable_before) != (uuid in unavailable_after)
         ):
             return True
