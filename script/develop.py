@@ -3,8 +3,9 @@
 Started by script/develop inside the test environment. It:
   1. starts an emulated household (tests.emulator) on 127.0.0.1,
   2. prepares a Home Assistant configuration directory (config/ by default)
-     that loads only what the integration needs: no default_config, so no
-     SSDP or zeroconf multicast,
+     that loads what the integration and the UI need (recorder, history and
+     logbook included) and nothing that multicasts: no default_config, no
+     discovery, the loopback adapter as the only network adapter,
   3. on first use creates the login dev / dev and a config entry for the
      emulated household, using Home Assistant's own code for the storage,
   4. runs Home Assistant at http://127.0.0.1:8123 until Ctrl-C.
@@ -19,13 +20,17 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
+from hashlib import sha256
+from ipaddress import ip_address
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+import ifaddr
 from homeassistant import config_entries
 from homeassistant.components.http import HTTP_SCHEMA
 from homeassistant.components.http import config as http_config
+from homeassistant.components.network import const as network_const
 from homeassistant.components.onboarding import STORAGE_KEY as ONBOARDING_KEY
 from homeassistant.components.onboarding import STORAGE_VERSION as ONBOARDING_VERSION
 from homeassistant.components.onboarding.const import STEPS as ONBOARDING_STEPS
@@ -34,11 +39,14 @@ REPO = Path(__file__).resolve().parent.parent
 DOMAIN = "sonos_upnp"
 LOGIN = ("dev", "dev")
 CONFIGURATION_YAML = """\
-# Written by script/develop. Only what the integration needs is loaded:
-# default_config would start SSDP and zeroconf, which multicast on every
-# interface. To let Home Assistant discover real speakers, add `ssdp:`.
-# The web server listens on 127.0.0.1 only: script/develop stores that as the
-# confirmed HTTP configuration (.storage/http), where Home Assistant keeps it.
+# Written by script/develop. Only what the integration needs is loaded, and
+# nothing that multicasts: no default_config, so no SSDP, zeroconf, DHCP,
+# Bluetooth or USB discovery. To let Home Assistant discover real speakers,
+# add `ssdp:` and enable your network adapter (Settings > System > Network).
+# script/develop stores two settings where Home Assistant keeps them: the web
+# server on 127.0.0.1 only (.storage/http) and the loopback adapter as the
+# only network adapter (.storage/core.network), so the mDNS resolver Home
+# Assistant's HTTP client starts joins no multicast group.
 homeassistant:
   name: Sonos UPnP development
   latitude: 52.37
@@ -51,11 +59,29 @@ homeassistant:
 
 frontend:
 config:
+# History and logbook in the UI; the recorder keeps them in
+# home-assistant_v2.db (SQLite) in this directory.
+recorder:
+history:
+logbook:
+# Home Assistant compresses its HTTP responses with isal when it is
+# installed; without it aiohttp warns that it falls back to zlib.
+isal:
 logger:
   default: info
   logs:
     custom_components.sonos_upnp: debug
+    # Home Assistant always loads camera and tts (which loads ffmpeg). This
+    # environment has neither the ffmpeg program nor libturbojpeg, and nothing
+    # here needs them; each would log an ERROR with a traceback at every start.
+    haffmpeg: critical
+    homeassistant.components.camera.img_util: critical
 """
+# configuration.yaml as earlier versions of this script wrote it: replaced
+# by the current one unless it was edited.
+EARLIER_CONFIGURATION_YAML_SHA256 = frozenset(
+    {"a044f4fe6f605163756eaf8ae521608b43f95eae133336b306432048fda4cba7"}
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,7 +133,7 @@ def start_emulator(
     if household is None or player is None:
         process.terminate()
         sys.exit("the emulator did not start:\n" + "\n".join(lines))
-    print("Emulated household:\n  " + "\n  ".join(lines))
+    print("Emulated household:\n  " + "\n  ".join(lines), flush=True)
     return process, household.group(1), player.group(1), player.group(2)
 
 
@@ -121,9 +147,14 @@ def prepare_config(config: Path, port: int) -> None:
     """Create the configuration directory on first use."""
     config.mkdir(parents=True, exist_ok=True)
     yaml = config / "configuration.yaml"
-    if not yaml.exists():
+    if (
+        not yaml.exists()
+        or sha256(yaml.read_bytes()).hexdigest() in EARLIER_CONFIGURATION_YAML_SHA256
+    ):
         yaml.write_text(CONFIGURATION_YAML)
     write_http_config(config, port)
+    if not (config / ".storage" / network_const.STORAGE_KEY).exists():
+        write_network_config(config)
     link = config / "custom_components" / DOMAIN
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +216,36 @@ def write_http_config(config: Path, port: int) -> None:
     )
 
 
+def loopback_adapters() -> list[str]:
+    """Return the names of the network adapters that carry 127.0.0.1."""
+    return sorted(
+        adapter.nice_name
+        for adapter in ifaddr.get_adapters()
+        if any(
+            isinstance(ip.ip, str) and ip_address(ip.ip).is_loopback
+            for ip in adapter.ips
+        )
+    )
+
+
+def write_network_config(config: Path) -> None:
+    """Enable the loopback adapter only in Home Assistant's network settings.
+
+    Any aiohttp session Home Assistant makes starts an mDNS resolver, which
+    joins the mDNS multicast group on every enabled adapter but loopback.
+    Written once: an adapter enabled later in the UI (for SSDP) stays.
+    """
+    write_json(
+        config / ".storage" / network_const.STORAGE_KEY,
+        {
+            "version": network_const.STORAGE_VERSION,
+            "minor_version": 1,
+            "key": network_const.STORAGE_KEY,
+            "data": {network_const.ATTR_CONFIGURED_ADAPTERS: loopback_adapters()},
+        },
+    )
+
+
 def add_household_entry(config: Path, household_id: str, udn: str, url: str) -> None:
     """Add a config entry for the household, or point the existing one at it."""
     path = config / ".storage" / config_entries.STORAGE_KEY
@@ -231,7 +292,10 @@ def main() -> int:
     if not args.no_emulator:
         emulator, household_id, udn, url = start_emulator(args)
         add_household_entry(config, household_id, udn, url)
-    print(f"\nHome Assistant: http://127.0.0.1:{args.port}  (login {'/'.join(LOGIN)})")
+    print(
+        f"\nHome Assistant: http://127.0.0.1:{args.port}  (login {'/'.join(LOGIN)})",
+        flush=True,
+    )
     try:
         if not args.prepare_only:
             hass = subprocess.Popen(

@@ -18,7 +18,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.sonos_upnp.const import CONF_ADVERTISE_PORT, DOMAIN
+from custom_components.sonos_upnp.const import (
+    CONF_ADVERTISE_PORT,
+    CONF_MISSING_SINCE,
+    DOMAIN,
+)
 from custom_components.sonos_upnp.household_events import events_issue_id
 from tests.common import device_id_of, run_action, wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
@@ -559,17 +563,28 @@ async def test_only_stale_devices_can_be_deleted(
     household: Household,
 ) -> None:
     assert await async_setup_component(hass, "config", {})
-    # A topology write removes devices the household does not list: let the
-    # initial events in first, or one arriving late removes the stale device.
-    await wait_for_subscriptions(
-        hass, init_integration.runtime_data.coordinator, events_flow=True
-    )
+    coordinator = init_integration.runtime_data.coordinator
+    # Setup's address checks and subscriptions end in background tasks that
+    # sync the devices again; let them finish, so that the one sync the stale
+    # device meets below is the read this test asks for.
+    await wait_for_subscriptions(hass, coordinator, events_flow=True)
+    await wait_for(hass, lambda: not coordinator.devices.checks_in_flight())
     registry = dr.async_get(hass)
+    stale_uuid = "RINCON_000000000000001400"
     stale = registry.async_get_or_create(
         config_entry_id=init_integration.entry_id,
-        identifiers={(DOMAIN, "RINCON_000000000000001400")},
+        identifiers={(DOMAIN, stale_uuid)},
         name="Old speaker",
     )
+    # A read of the household runs the device sync and its retention.
+    await coordinator.async_refresh()
+    await wait_for(
+        hass,
+        lambda: stale_uuid in init_integration.data.get(CONF_MISSING_SINCE, {}),
+        describe=lambda: init_integration.data.get(CONF_MISSING_SINCE),
+    )
+    # The sync kept it (absent players keep their devices for a while) ...
+    assert registry.async_get(stale.id) is not None
     client = await hass_ws_client(hass)
 
     async def remove(device_id: str) -> dict[str, object]:
@@ -582,6 +597,7 @@ async def test_only_stale_devices_can_be_deleted(
         )
         return await client.receive_json()  # type: ignore[no-any-return]
 
+    # ... and the user may delete it, but not a player of the household.
     current = device_id_of(hass, household.players[0].uuid)
     assert (await remove(current))["success"] is False
     assert registry.async_get(current) is not None

@@ -90,10 +90,20 @@ UPDATE_ALARM_FIELDS: dict[Any, Any] = {
     **ALARM_FIELDS,
     probatio.Optional(ATTR_ROOM): cv.string,
 }
+# The action's selector offers the services in lower case (translation keys
+# must be); a name in any case means the catalog's service of that name.
+_SERVICE_NAMES_FOLDED = {name.casefold(): name for name in SERVICES_BY_NAME}
+
+
+def catalog_service_name(value: str) -> str:
+    """Return the catalog's spelling of a service name, else value as given."""
+    return _SERVICE_NAMES_FOLDED.get(value.casefold(), value)
+
+
 CALL_ACTION_SCHEMA = probatio.Schema(
     {
         probatio.Required(ATTR_DEVICE_ID): cv.string,
-        probatio.Required(ATTR_SERVICE): cv.string,
+        probatio.Required(ATTR_SERVICE): probatio.All(cv.string, catalog_service_name),
         probatio.Required(ATTR_ACTION): cv.string,
         probatio.Optional(ATTR_ARGUMENTS, default=dict): probatio.Schema(
             {str: probatio.Any(str, int, float, bool)}
