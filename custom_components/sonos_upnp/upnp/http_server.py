@@ -170,6 +170,8 @@ class _Connection:
     """One accepted connection."""
 
     host: str
+    # The accepted socket until its transport exists, then the writer.
+    sock: socket.socket | None = None
     writer: asyncio.StreamWriter | None = None
     # True until a whole request line arrived: closing it cuts no request.
     idle: bool = True
@@ -180,6 +182,10 @@ class _Connection:
         self.closed = True
         if self.writer is not None:
             self.writer.transport.abort()
+        elif self.sock is not None:
+            # Shed before its task ran: free the handle now, not when the
+            # task gets its turn (during a flood that can be much later).
+            self.sock.close()
 
 
 def _status_line(status: HTTPStatus, *, keep_alive: bool) -> bytes:
@@ -335,6 +341,9 @@ class GuardedHttpServer:
                 accepted.close()  # strangers wait until handles are back
                 continue
             self._admit(accepted, host)
+            # A full backlog is accepted without a pause otherwise: let the
+            # connections' own tasks (and everything else) run in between.
+            await asyncio.sleep(0)
 
     def _accept_failed(self, err: OSError, now: float) -> bool:
         """Log the first failure of a run; return True if a handle was freed."""
@@ -404,7 +413,7 @@ class GuardedHttpServer:
             _LOGGER.debug("Refusing a connection from %s: no room", host)
             accepted.close()
             return
-        connection = _Connection(host)
+        connection = _Connection(host, accepted)
         task = asyncio.get_running_loop().create_task(
             self._serve(connection, accepted), name="sonos_upnp event connection"
         )
@@ -418,6 +427,8 @@ class GuardedHttpServer:
         head_deadline: float | None = line_deadline
         writer: asyncio.StreamWriter | None = None
         try:
+            if accepted.fileno() == -1:  # shed (and closed) before this task ran
+                return
             reader = asyncio.StreamReader(limit=limits.max_head_bytes)
             protocol = asyncio.StreamReaderProtocol(reader)
             transport, _ = await loop.connect_accepted_socket(
@@ -425,6 +436,7 @@ class GuardedHttpServer:
             )
             writer = asyncio.StreamWriter(transport, protocol, reader, loop)
             connection.writer = writer
+            connection.sock = None
             if connection.closed:  # shed while the transport was made
                 transport.abort()
                 return
