@@ -11,7 +11,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarm_playback import GroupPlayback
@@ -19,6 +19,7 @@ from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
 from .household_changes import PlayerAspect
 from .platform_helpers import async_add_player_entities
+from .playback_entity import SonosUpnpPlaybackEntity
 from .upnp.alarm_playback import AlarmPhase
 
 PARALLEL_UPDATES = 0
@@ -97,7 +98,7 @@ ALARM_SENSORS: tuple[SonosUpnpAlarmBinarySensorEntityDescription, ...] = (
 )
 
 
-class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
+class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlaybackEntity, BinarySensorEntity):
     """Whether the alarm of the player's group plays or is snoozed.
 
     Unavailable while the group coordinator's AVTransport events do not
@@ -117,14 +118,6 @@ class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlayerEntity, BinarySensorEntity
         self.entity_description = description
 
     @property
-    def available(self) -> bool:
-        """Return whether the alarm state of the player's group is known."""
-        return (
-            super().available
-            and self.coordinator.alarm_playback.playback_of(self.uuid) is not None
-        )
-
-    @property
     def is_on(self) -> bool | None:
         """Return the sensor's state."""
         playback = self.coordinator.alarm_playback.playback_of(self.uuid)
@@ -135,16 +128,3 @@ class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlayerEntity, BinarySensorEntity
         """Return which alarm plays."""
         playback = self.coordinator.alarm_playback.playback_of(self.uuid)
         return self.entity_description.attributes_fn(playback) if playback else None
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the alarm state of the player's group."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.alarm_playback.async_add_state_listener(
-                self.uuid, self._async_playback_changed
-            )
-        )
-
-    @callback
-    def _async_playback_changed(self) -> None:
-        self.async_write_ha_state()

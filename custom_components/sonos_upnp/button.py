@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from homeassistant.components.button import ButtonEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .alarm_playback import DEFAULT_SNOOZE
 from .coordinator import SonosUpnpConfigEntry
-from .entity import SonosUpnpPlayerEntity
 from .platform_helpers import async_add_player_entities
+from .playback_entity import SonosUpnpPlaybackEntity
 
 PARALLEL_UPDATES = 1
 
@@ -28,31 +28,10 @@ async def async_setup_entry(
     )
 
 
-class SonosUpnpSnoozeButton(SonosUpnpPlayerEntity, ButtonEntity):
+class SonosUpnpSnoozeButton(SonosUpnpPlaybackEntity, ButtonEntity):
     """Snoozes the ringing alarm of the player's group for the default time."""
 
     _attr_translation_key = "snooze_alarm"
-
-    @property
-    def available(self) -> bool:
-        """Return whether the alarm state of the player's group is known."""
-        return (
-            super().available
-            and self.coordinator.alarm_playback.playback_of(self.uuid) is not None
-        )
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the alarm state of the player's group (for availability)."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.alarm_playback.async_add_state_listener(
-                self.uuid, self._async_playback_changed
-            )
-        )
-
-    @callback
-    def _async_playback_changed(self) -> None:
-        self.async_write_ha_state()
 
     async def async_press(self) -> None:
         """Snooze the alarm; a clear error when none plays."""
