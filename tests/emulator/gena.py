@@ -97,6 +97,7 @@ class Gena:
         self._counted = asyncio.Condition()
         # Kept-alive connections by (our address, listener's host:port).
         self._idle: dict[tuple[str, str], list[_Connection]] = {}
+        self._turn = 0
 
     async def wait_for_counters(
         self, predicate: Callable[[EventCounters], bool], timeout: float = 5.0
@@ -201,8 +202,17 @@ class Gena:
         ]
 
     def notify(self, service_name: str, values: Mapping[str, str]) -> None:
-        """Queue an event for every subscription to the service."""
-        for subscription in self.for_service(service_name):
+        """Queue an event for every subscription to the service.
+
+        Who is sent to first takes turns, so that of two clients subscribed
+        to the same player neither always hears of a change first.
+        """
+        subscriptions = self.for_service(service_name)
+        if not subscriptions:
+            return
+        self._turn += 1
+        first = self._turn % len(subscriptions)
+        for subscription in subscriptions[first:] + subscriptions[:first]:
             self.notify_subscription(subscription, values)
 
     def notify_subscription(
