@@ -285,8 +285,8 @@ class Gena:
                 connection = await self._connect(parts.hostname or "", parts.port or 80)
             kept = False
             try:
-                connection.writer.write(head)
-                connection.writer.write(body)
+                # One write: a small event leaves in one segment, as a speaker's.
+                connection.writer.write(head + body)
                 await connection.writer.drain()
                 status, kept = await _read_response(connection.reader)
             except (ConnectionError, asyncio.IncompleteReadError) as err:
