@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -61,6 +61,12 @@ class SonosUpnpAlarmCalendar(
     def available(self) -> bool:
         """Return whether some speaker of the household answers."""
         return self.coordinator.household_reachable
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state unless only groups changed (events name rooms)."""
+        if self.coordinator.changes.for_household(frozenset()):
+            super()._handle_coordinator_update()
 
     def _occurrences(self, start: datetime, end: datetime) -> list[Occurrence]:
         now = dt_util.now()
