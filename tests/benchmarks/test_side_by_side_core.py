@@ -23,11 +23,11 @@ alarm samples per spacing, 60 topology samples):
 
 | measure            | ours        | core        |
 |--------------------|-------------|-------------|
-| alarm, 0.1 s apart | 8.4 / 13.1  | 12.0 / 17.5 |
-| alarm, 0.5 s apart | 8.8 / 40.3  | 13.4 / 46.6 |
-| alarm, 1.2 s apart | 8.0 / 12.7  | 11.6 / 16.3 |
-| alarm, 2 s apart   | 9.6 / 18.6  | 13.3 / 21.5 |
-| topology, 4 players| 6.1 / 11.6  | 6.2 / 12.8  |
+| alarm, 0.1 s apart | 8.2 / 9.3   | 11.1 / 13.3 |
+| alarm, 0.5 s apart | 7.9 / 9.5   | 11.1 / 13.2 |
+| alarm, 1.2 s apart | 8.2 / 11.5  | 11.0 / 15.7 |
+| alarm, 2 s apart   | 8.3 / 9.6   | 11.4 / 13.4 |
+| topology, 4 players| 4.7 / 9.6   | 4.9 / 9.5   |
 
 The topology goal is not met: both clients share one event loop with the
 emulator, so whichever is sent a player's event first makes the other wait
