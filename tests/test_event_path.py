@@ -470,3 +470,46 @@ async def wait_for_switch(
     entity_id = switch_of(hass, household, alarm_id)
     await wait_for(hass, state_is(hass, entity_id, STATE_ON))
     return entity_id
+
+
+async def test_the_alarm_calendar_writes_for_alarms_not_for_groups(
+    hass: HomeAssistant,
+    emulator_household_factory: Any,
+    state_writes: StateWrites,
+) -> None:
+    household = await emulator_household_factory("singles", players=4, seed=12)
+    entry = await set_up(hass, household)
+    coordinator = entry.runtime_data.coordinator
+    first, second, *_ = household.players
+    alarm_id = create_alarm(household, 0)
+    await wait_for_switch(hass, household, alarm_id)
+    await wait_for_subscriptions(hass, coordinator, events_flow=True)
+    await hass.async_block_till_done()
+    calendar = er.async_get(hass).async_get_entity_id(
+        "calendar", DOMAIN, f"{household.household_id}-alarms"
+    )
+    assert calendar is not None
+    state_writes.clear()
+
+    # Its events name the alarms' rooms, never their groups.
+    sent = notifications_sent(household)
+    household.join(second, first)
+    await wait_for_notifications(hass, household, sent, len(household.players))
+    assert state_writes.entities()
+    assert calendar not in state_writes.entities()
+
+    toggle_alarm(household, alarm_id)
+    await wait_for(hass, lambda: calendar in state_writes.entities())
+    await unload(hass, entry)
+
+
+def test_a_household_entity_skips_changes_of_aspects_it_does_not_show() -> None:
+    group_only = HouseholdChanges(
+        frozenset({"a"}), frozenset(), {"a": frozenset({PlayerAspect.GROUP})}
+    )
+    assert not group_only.for_household(frozenset())
+    assert group_only.for_household(frozenset({PlayerAspect.GROUP}))
+    renamed = HouseholdChanges(frozenset({"a"}), frozenset(), {})
+    assert renamed.for_household(frozenset())
+    assert HouseholdChanges(frozenset(), frozenset({3})).for_household(frozenset())
+    assert EVERYTHING.for_household(frozenset())

@@ -64,21 +64,8 @@ class SonosUpnpAlarmCalendar(
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state when an alarm or the room of one changed.
-
-        Events show the alarms and their rooms' names; on the event path most
-        updates concern only the grouping of players.
-        """
-        coordinator = self.coordinator
-        alarms = coordinator.changes.alarms
-        if (
-            alarms is None
-            or alarms
-            or any(
-                coordinator.changed_for_player(alarm.room_uuid, frozenset())
-                for alarm in coordinator.data.alarms.alarms
-            )
-        ):
+        """Write the state unless only groups changed (events name rooms)."""
+        if self.coordinator.changes.for_household(frozenset()):
             super()._handle_coordinator_update()
 
     def _occurrences(self, start: datetime, end: datetime) -> list[Occurrence]:

@@ -59,6 +59,19 @@ class HouseholdChanges:
         aspects = self.aspects.get(uuid)
         return shows is None or aspects is None or not aspects.isdisjoint(shows)
 
+    def for_household(self, shows: frozenset[PlayerAspect]) -> bool:
+        """Return whether a household-wide entity should write its state.
+
+        shows: the aspects of players the entity shows besides the players
+        themselves; any alarm change concerns it.
+        """
+        if self.players is None or self.alarms is None or self.alarms:
+            return True
+        return any(
+            (aspects := self.aspects.get(uuid)) is None or not aspects.isdisjoint(shows)
+            for uuid in self.players
+        )
+
     def for_alarm(self, alarm_id: int) -> bool:
         """Return whether the alarm's entities should write their state."""
         return self.alarms is None or alarm_id in self.alarms

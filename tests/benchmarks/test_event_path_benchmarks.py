@@ -31,7 +31,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -80,6 +80,21 @@ def production_log_level(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     for name in ("custom_components.sonos_upnp", "homeassistant", "aiohttp"):
         caplog.set_level(logging.INFO, logger=name)
+
+
+@pytest.fixture(autouse=True)
+async def production_event_loop() -> AsyncIterator[None]:
+    """Run the event loop without asyncio's debug mode, as in production.
+
+    The test harness turns it on; it records where every callback was
+    scheduled, which multiplied the event path's figures (topology change
+    to state on 4 players: about 17 ms p50 in debug mode, 3-4 ms without).
+    """
+    loop = asyncio.get_running_loop()
+    debug = loop.get_debug()
+    loop.set_debug(False)
+    yield
+    loop.set_debug(debug)
 
 
 def percentile(samples: list[float], share: float) -> float:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import ipaddress
 import re
 import uuid
@@ -14,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from custom_components.sonos_upnp.upnp.catalog import Service
@@ -29,7 +27,9 @@ MAX_TIMEOUT: Final = 3600
 _CALLBACK: Final = re.compile(r"<([^<>]+)>")
 _TIMEOUT: Final = re.compile(r"^\s*Second-(\d+)\s*$", re.IGNORECASE)
 _SEQ_WRAP: Final = 2**32
-_STREAM_OVER: Final = 512 * 1024
+# Kept-alive NOTIFY connections per listener, and the size of an answer's head.
+_MAX_IDLE: Final = 8
+_MAX_RESPONSE_HEAD: Final = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -55,6 +55,15 @@ class Subscription:
     task: asyncio.Task[None] | None = None
     delivered: deque[int] = field(default_factory=lambda: deque(maxlen=1000))
     """SEQs delivered (the last 1000)."""
+
+
+@dataclass(slots=True)
+class _Connection:
+    """A connection to an event listener."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    local_host: str
 
 
 def is_loopback_url(url: str) -> bool:
@@ -86,8 +95,9 @@ class Gena:
         self.subscriptions: dict[str, Subscription] = {}
         self.counters = EventCounters()
         self._counted = asyncio.Condition()
-        self._session: aiohttp.ClientSession | None = None
-        self._session_host = ""
+        # Kept-alive connections by (our address, listener's host:port).
+        self._idle: dict[tuple[str, str], list[_Connection]] = {}
+        self._turn = 0
 
     async def wait_for_counters(
         self, predicate: Callable[[EventCounters], bool], timeout: float = 5.0
@@ -192,8 +202,17 @@ class Gena:
         ]
 
     def notify(self, service_name: str, values: Mapping[str, str]) -> None:
-        """Queue an event for every subscription to the service."""
-        for subscription in self.for_service(service_name):
+        """Queue an event for every subscription to the service.
+
+        Who is sent to first takes turns, so that of two clients subscribed
+        to the same player neither always hears of a change first.
+        """
+        subscriptions = self.for_service(service_name)
+        if not subscriptions:
+            return
+        self._turn += 1
+        first = self._turn % len(subscriptions)
+        for subscription in subscriptions[first:] + subscriptions[:first]:
             self.notify_subscription(subscription, values)
 
     def notify_subscription(
@@ -218,34 +237,78 @@ class Gena:
 
     # -- delivery ---------------------------------------------------------
 
-    async def _notify_session(self) -> aiohttp.ClientSession:
-        """Return the player's own client session, made on first use.
+    def _take_idle(self, netloc: str) -> _Connection | None:
+        """Return a kept-alive connection to netloc from the player's address."""
+        idle = self._idle.get((self._player.host, netloc))
+        while idle:
+            connection = idle.pop()
+            if not connection.writer.is_closing() and not connection.reader.at_eof():
+                return connection
+            connection.writer.close()
+        return None
+
+    def _keep_idle(self, netloc: str, connection: _Connection) -> None:
+        idle = self._idle.setdefault((connection.local_host, netloc), [])
+        # A player given a new address sends from that one from now on.
+        if connection.local_host == self._player.host and len(idle) < _MAX_IDLE:
+            idle.append(connection)
+        else:
+            connection.writer.close()
+
+    async def _connect(self, host: str, port: int) -> _Connection:
+        """Open a connection from the player's own address.
 
         Its connections leave from the player's own address, as a real
         player's NOTIFYs do: a listener that checks who sent an event sees
-        the player, not one address shared by the whole household. A player
-        given a new address gets a new session.
+        the player, not one address shared by the whole household.
         """
-        host = self._player.host
-        if self._session is not None and self._session_host != host:
-            session, self._session = self._session, None
-            await session.close()
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(
-                    total=self._player.household.notify_timeout
-                ),
-                connector=aiohttp.TCPConnector(limit=0, local_addr=(host, 0)),
-            )
-            self._session_host = host
-        return self._session
+        local_host = self._player.host
+        reader, writer = await asyncio.open_connection(
+            host, port, local_addr=(local_host, 0), limit=_MAX_RESPONSE_HEAD
+        )
+        return _Connection(reader, writer, local_host)
+
+    async def _post(self, url: str, head: bytes, body: bytes) -> int:
+        """Send one NOTIFY; return the answer's status.
+
+        A speaker sends a NOTIFY as soon as the change happens, on a kept-alive
+        connection when it has one: this is a plain HTTP/1.1 exchange, not a
+        general client (whose per-request work would delay every subscriber's
+        event in the shared event loop). A kept-alive connection the listener
+        closed meanwhile is replaced once.
+        """
+        parts = urlsplit(url)
+        connection = self._take_idle(parts.netloc)
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection = await self._connect(parts.hostname or "", parts.port or 80)
+            kept = False
+            try:
+                # One write: a small event leaves in one segment, as a speaker's.
+                connection.writer.write(head + body)
+                await connection.writer.drain()
+                status, kept = await _read_response(connection.reader)
+            except (ConnectionError, asyncio.IncompleteReadError) as err:
+                if not reused:
+                    raise OSError(f"NOTIFY to {url} failed: {err!r}") from err
+                reused = False  # closed by the listener while idle: a new one
+            else:
+                return status
+            finally:
+                if kept:
+                    self._keep_idle(parts.netloc, connection)
+                else:
+                    connection.writer.close()
+            connection = None
 
     async def close(self) -> None:
-        """Drop every subscription and close the NOTIFY session."""
+        """Drop every subscription and close the kept-alive connections."""
         await self.forget()
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.writer.close()
 
     async def _deliver_loop(self, subscription: Subscription) -> None:
         """Send queued NOTIFYs in order until the subscription expires."""
@@ -260,9 +323,9 @@ class Gena:
                 except TimeoutError:
                     continue  # re-check: a renewal may have moved the expiry
                 await self._deliver(subscription, seq, body)
-                # An UNSUBSCRIBE or reset cancels this task; aiohttp may turn
-                # that cancellation into a ClientError inside the NOTIFY,
-                # which _deliver counts as a failure: end here instead.
+                # An UNSUBSCRIBE or reset cancels this task; should the
+                # cancellation be lost inside a NOTIFY (counted as failed),
+                # end here all the same.
                 if self.subscriptions.get(subscription.sid) is not subscription:
                     break
         finally:
@@ -274,10 +337,10 @@ class Gena:
             await self._count("dropped")
             return
         body = event_body(self._player.faults, body)
-        session = await self._notify_session()
         headers = {
             "HOST": "",
             "CONTENT-TYPE": 'text/xml; charset="utf-8"',
+            "CONTENT-LENGTH": str(len(body)),
             "NT": "upnp:event",
             "NTS": "upnp:propchange",
             "SID": subscription.sid,
@@ -288,19 +351,44 @@ class Gena:
                 continue  # never send anything beyond loopback
             parts = urlsplit(url)
             headers["HOST"] = parts.netloc
+            target = parts.path or "/"
+            if parts.query:
+                target = f"{target}?{parts.query}"
+            head = "".join(
+                [f"NOTIFY {target} HTTP/1.1\r\n"]
+                + [f"{name}: {value}\r\n" for name, value in headers.items()]
+                + ["\r\n"]
+            ).encode("latin-1")
             try:
                 async with asyncio.timeout(self._player.household.notify_timeout):
-                    # Big (oversized fault) bodies go as a stream, as aiohttp asks.
-                    data = io.BytesIO(body) if len(body) > _STREAM_OVER else body
-                    async with session.request(
-                        "NOTIFY", url, data=data, headers=headers
-                    ) as response:
-                        await response.read()
-                        if response.status >= 300:
-                            continue
-            except aiohttp.ClientError, TimeoutError, OSError:
+                    status = await self._post(url, head, body)
+            except TimeoutError, OSError, ValueError, asyncio.LimitOverrunError:
+                continue
+            if status >= 300:
                 continue
             subscription.delivered.append(seq)
             await self._count("sent")
             return
         await self._count("failed")
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read an HTTP/1.1 answer; return its status and whether to keep the line."""
+    status_line = await reader.readuntil(b"\r\n")
+    version, _, rest = status_line.decode("latin-1").partition(" ")
+    status = int(rest.split(" ", 1)[0])
+    headers: dict[str, str] = {}
+    while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "")
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        while await reader.readuntil(b"\r\n") != b"\r\n":
+            pass
+    elif (length := headers.get("content-length")) is not None:
+        await reader.readexactly(int(length))
+    elif status >= 200 and status not in {204, 304}:
+        keep = False  # the body runs to the end of the connection
+    return status, keep

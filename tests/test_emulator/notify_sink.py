@@ -59,6 +59,17 @@ class NotifySink:
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/notify"
 
+    def close_connections(self) -> int:
+        """Close every open connection, as a listener may; return how many."""
+        assert self._runner is not None
+        assert self._runner.server is not None
+        connections = list(self._runner.server.connections)
+        for connection in connections:
+            connection.force_close()
+            if connection.transport is not None:
+                connection.transport.close()
+        return len(connections)
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

@@ -1,0 +1,343 @@
+"""Side by side with Home Assistant's own `sonos`: the event path (issue 11).
+
+Both integrations run in one Home Assistant against the same emulated
+household (players on their own loopback addresses, as core needs), and
+every change made on the speaker side is awaited in both before the next:
+the samples are interleaved, so both meet the same machine load. Measure with
+(figures land in the JSON's extra_info and are printed with -s):
+
+    script/run python -m pytest tests/benchmarks/test_side_by_side_core.py \
+        --benchmark-enable --no-cov -s
+
+The event loop runs without asyncio's debug mode while measuring, as in
+production: the test harness turns it on, and it multiplies the cost of
+every callback (an HTTP request several times over) for both integrations.
+
+Goals (asserted only when benchmarks are enabled): our alarm p99 at every
+spacing within 2x of our p99 for well-spaced (2 s) changes; at 1.2 s our
+p50 and p99 no slower than core's; topology change to state at least 2x
+faster than core at p50 and p99.
+
+Measured on the shared 2-core machine (p50 / p99 ms, ours vs core; 25
+alarm samples per spacing, 60 topology samples):
+
+| measure            | ours        | core        |
+|--------------------|-------------|-------------|
+| alarm, 0.1 s apart | 8.2 / 9.3   | 11.1 / 13.3 |
+| alarm, 0.5 s apart | 7.9 / 9.5   | 11.1 / 13.2 |
+| alarm, 1.2 s apart | 8.2 / 11.5  | 11.0 / 15.7 |
+| alarm, 2 s apart   | 8.3 / 9.6   | 11.4 / 13.4 |
+| topology, 4 players| 4.7 / 9.6   | 4.9 / 9.5   |
+
+The topology goal is not met: both clients share one event loop with the
+emulator, so whichever is sent a player's event first makes the other wait
+for its work (the emulator takes turns, see `gena.Gena.notify`). With ours
+sent first every time the figures were 5.1 / 9.8 against 7.1 / 11.9.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, replace
+from unittest.mock import patch
+
+import pytest
+from homeassistant.components import ssdp
+from homeassistant.components.media_player import ATTR_GROUP_MEMBERS
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from custom_components.sonos_upnp.const import DOMAIN
+from custom_components.sonos_upnp.switch import alarm_unique_id
+from tests.benchmarks.test_event_path_benchmarks import (
+    LATENCY_FLOOR,
+    production_log_level,
+    set_up,
+    summary_ms,
+)
+from tests.common import wait_for
+from tests.emulator.alarms import Alarm as EmulatedAlarm
+from tests.emulator.household import Household
+from tests.emulator.player import Player
+from tests.emulator.pytest_plugin import HouseholdFactory
+from tests.soco_listener import soco_on_loopback
+
+__all__ = ["production_log_level"]  # the autouse fixture applies here too
+
+SONOS = "sonos"
+ALARM_SPACINGS = (0.1, 0.5, 1.2, 2.0)
+WELL_SPACED = 2.0
+KEEP_THE_LEAD = 1.2
+# Samples per measure: a few as a test, more when benchmarking.
+QUICK_SAMPLES = 3
+ALARM_SAMPLES = 25
+TOPOLOGY_SAMPLES = 60
+# Core waits for its first topology event before it goes on.
+CORE_SETUP_TIMEOUT = 30.0
+
+
+@pytest.fixture(autouse=True)
+def no_access_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Log no request of SoCo's listener, as Home Assistant's bootstrap does."""
+    caplog.set_level(logging.WARNING, logger="aiohttp.access")
+
+
+@dataclass
+class Watch:
+    """Notes when an entity's state first satisfies a condition."""
+
+    entity_id: str
+    condition: Callable[[State], bool] = lambda _state: False
+    seen_at: float | None = None
+
+    def expect(self, condition: Callable[[State], bool]) -> None:
+        """Wait for condition from now on."""
+        self.condition = condition
+        self.seen_at = None
+
+
+class Stopwatch:
+    """Times one change in several entities: ours and core's."""
+
+    def __init__(self, hass: HomeAssistant, **watches: str) -> None:
+        """Watch the named entities' state changes."""
+        self.hass = hass
+        self.watches = {name: Watch(entity_id) for name, entity_id in watches.items()}
+        self.samples: dict[str, list[float]] = {name: [] for name in watches}
+        self._by_entity = {watch.entity_id: watch for watch in self.watches.values()}
+        self.unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_change)
+
+    @callback
+    def _on_change(self, event: Event[EventStateChangedData]) -> None:
+        watch = self._by_entity.get(event.data["entity_id"])
+        if watch is None or watch.seen_at is not None:
+            return
+        if (new := event.data["new_state"]) is not None and watch.condition(new):
+            watch.seen_at = time.perf_counter()
+
+    async def time_change(
+        self,
+        change: Callable[[], None],
+        **conditions: Callable[[State], bool],
+    ) -> None:
+        """Make the change; record how long each entity took to show it."""
+        for name, condition in conditions.items():
+            self.watches[name].expect(condition)
+        started = time.perf_counter()
+        change()
+        await wait_for(
+            self.hass,
+            lambda: all(w.seen_at is not None for w in self.watches.values()),
+            describe=lambda: {
+                name: self.hass.states.get(w.entity_id)
+                for name, w in self.watches.items()
+            },
+        )
+        for name, watch in self.watches.items():
+            assert watch.seen_at is not None
+            self.samples[name].append(watch.seen_at - started)
+
+
+@contextmanager
+def no_multicast_discovery() -> Iterator[None]:
+    """Keep SSDP's multicast listeners and UPnP server from starting."""
+    with (
+        patch.object(ssdp.Scanner, "_async_start_ssdp_listeners", autospec=True),
+        patch.object(ssdp.Server, "async_start", autospec=True),
+    ):
+        yield
+
+
+@contextmanager
+def production_event_loop() -> Iterator[None]:
+    """Run the event loop without asyncio's debug mode (as in production)."""
+    loop = asyncio.get_running_loop()
+    debug = loop.get_debug()
+    loop.set_debug(False)
+    try:
+        yield
+    finally:
+        loop.set_debug(debug)
+
+
+def core_entity(hass: HomeAssistant, domain: str, unique_id: str) -> str | None:
+    """Return the entity ID core sonos gave an entity."""
+    return er.async_get(hass).async_get_entity_id(domain, SONOS, unique_id)
+
+
+@asynccontextmanager
+async def both_set_up(hass: HomeAssistant, household: Household) -> AsyncIterator[None]:
+    """Set our integration and core sonos up on the household; unload after."""
+    with no_multicast_discovery():
+        async with soco_on_loopback():
+            entry = await set_up(hass, household)
+            config = {
+                SONOS: {
+                    "media_player": {
+                        "hosts": [household.players[0].host],
+                        "advertise_addr": "127.0.0.1",
+                    }
+                }
+            }
+            assert await async_setup_component(hass, SONOS, config)
+            try:
+                await wait_for(
+                    hass,
+                    lambda: all(
+                        (entity_id := core_entity(hass, "media_player", p.uuid))
+                        and hass.states.get(entity_id)
+                        for p in household.visible_players
+                    ),
+                    timeout=CORE_SETUP_TIMEOUT,
+                )
+                yield
+            finally:
+                for core_entry in hass.config_entries.async_entries(SONOS):
+                    await hass.config_entries.async_unload(core_entry.entry_id)
+                await hass.config_entries.async_unload(entry.entry_id)
+                await hass.async_block_till_done()
+
+
+def record(
+    benchmark: BenchmarkFixture, name: str, samples: dict[str, list[float]]
+) -> dict[str, dict[str, float]]:
+    """Keep both sides' figures and their ratios with the benchmark; print them."""
+    figures = {side: summary_ms(values) for side, values in samples.items()}
+    ours, core = figures["ours"], figures["core"]
+    figures["core_over_ours"] = {
+        key: round(core[key] / ours[key], 2) if ours[key] else 0.0
+        for key in ("p50_ms", "p99_ms")
+    }
+    benchmark.extra_info[name] = figures
+    print(f"\n{name}: {figures}")  # noqa: T201
+    return figures
+
+
+async def test_alarm_change_to_switch_side_by_side(
+    benchmark: BenchmarkFixture,
+    hass: HomeAssistant,
+    emulator_household_factory: HouseholdFactory,
+) -> None:
+    # As a test, one sample per spacing: the spacings themselves take time.
+    samples_per_spacing = 1 if benchmark.disabled else ALARM_SAMPLES
+    household = await emulator_household_factory(
+        "singles", players=4, seed=31, distinct_hosts=True
+    )
+    alarm = household.alarms.create(
+        EmulatedAlarm(
+            id=0,
+            start_time="06:30:00",
+            duration="00:30:00",
+            recurrence="DAILY",
+            enabled=True,
+            room_uuid=household.players[1].uuid,
+        )
+    )
+    figures: dict[float, dict[str, dict[str, float]]] = {}
+    async with both_set_up(hass, household):
+        ours = er.async_get(hass).async_get_entity_id(
+            "switch", DOMAIN, alarm_unique_id(household.household_id, alarm.id)
+        )
+        core = f"switch.sonos_alarm_{alarm.id}"
+        await wait_for(hass, lambda: hass.states.get(core) is not None)
+        assert ours is not None
+        stopwatch = Stopwatch(hass, ours=ours, core=core)
+
+        def toggle() -> None:
+            current = household.alarms.get(alarm.id)
+            household.alarms.update(replace(current, enabled=not current.enabled))
+            household.alarms_changed()
+
+        with production_event_loop():
+            for spacing in ALARM_SPACINGS:
+                for name in stopwatch.samples:
+                    stopwatch.samples[name] = []
+                for _ in range(samples_per_spacing + 1):  # the first sets the pace
+                    started = time.perf_counter()
+                    expected = "off" if household.alarms.get(alarm.id).enabled else "on"
+
+                    def shows(state: State, expected: str = expected) -> bool:
+                        return state.state == expected
+
+                    await stopwatch.time_change(toggle, ours=shows, core=shows)
+                    await asyncio.sleep(
+                        max(0.0, started + spacing - time.perf_counter())
+                    )
+                figures[spacing] = record(
+                    benchmark,
+                    f"alarm_to_switch_{spacing}s",
+                    {name: values[1:] for name, values in stopwatch.samples.items()},
+                )
+        stopwatch.unsub()
+
+    benchmark.pedantic(lambda: figures, rounds=1)
+    if not benchmark.disabled:
+        limit = max(2 * figures[WELL_SPACED]["ours"]["p99_ms"], LATENCY_FLOOR * 1000)
+        for spacing, figure in figures.items():
+            assert figure["ours"]["p99_ms"] <= limit, (spacing, figure, limit)
+        lead = figures[KEEP_THE_LEAD]
+        for key in ("p50_ms", "p99_ms"):
+            assert lead["ours"][key] <= lead["core"][key], lead
+
+
+def group_members_are(hass: HomeAssistant, *players: Player) -> Callable[[State], bool]:
+    """Return a condition: core's group_members lists exactly these players."""
+    expected = [core_entity(hass, "media_player", p.uuid) for p in players]
+    return lambda state: state.attributes.get(ATTR_GROUP_MEMBERS) == expected
+
+
+async def test_topology_change_to_state_side_by_side_on_4_players(
+    benchmark: BenchmarkFixture,
+    hass: HomeAssistant,
+    emulator_household_factory: HouseholdFactory,
+) -> None:
+    samples_count = QUICK_SAMPLES if benchmark.disabled else TOPOLOGY_SAMPLES
+    household = await emulator_household_factory(
+        "singles", players=4, seed=32, distinct_hosts=True
+    )
+    living, kitchen, *_ = household.players
+    async with both_set_up(hass, household):
+        ours = er.async_get(hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{kitchen.uuid}-group_members"
+        )
+        core = core_entity(hass, "media_player", kitchen.uuid)
+        assert ours is not None
+        assert core is not None
+        stopwatch = Stopwatch(hass, ours=ours, core=core)
+        joined = group_members_are(hass, living, kitchen)
+        alone = group_members_are(hass, kitchen)
+        with production_event_loop():
+            for index in range(samples_count):
+                if index % 2 == 0:
+                    await stopwatch.time_change(
+                        lambda: household.join(kitchen, living),
+                        ours=lambda state: state.state == f"{living.room_name} + 1",
+                        core=joined,
+                    )
+                else:
+                    await stopwatch.time_change(
+                        lambda: household.leave(kitchen),
+                        ours=lambda state: state.state == kitchen.room_name,
+                        core=alone,
+                    )
+                # Let the other players' copies of the event arrive first.
+                await asyncio.sleep(0.05)
+        stopwatch.unsub()
+    figures = record(benchmark, "topology_to_state_4_players", stopwatch.samples)
+    benchmark.pedantic(lambda: figures, rounds=1)
+    if not benchmark.disabled:
+        for key in ("p50_ms", "p99_ms"):
+            assert 2 * figures["ours"][key] <= figures["core"][key], figures
