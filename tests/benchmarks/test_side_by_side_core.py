@@ -63,7 +63,12 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.switch import alarm_unique_id
 from tests.benchmarks.test_event_path_benchmarks import (
+    ALARM_SAMPLES,
+    ALARM_SPACINGS,
     LATENCY_FLOOR,
+    QUICK_SAMPLES,
+    TOPOLOGY_SAMPLES,
+    WELL_SPACED,
     production_log_level,
     set_up,
     summary_ms,
@@ -78,13 +83,7 @@ from tests.soco_listener import soco_on_loopback
 __all__ = ["production_log_level"]  # the autouse fixture applies here too
 
 SONOS = "sonos"
-ALARM_SPACINGS = (0.1, 0.5, 1.2, 2.0)
-WELL_SPACED = 2.0
 KEEP_THE_LEAD = 1.2
-# Samples per measure: a few as a test, more when benchmarking.
-QUICK_SAMPLES = 3
-ALARM_SAMPLES = 25
-TOPOLOGY_SAMPLES = 60
 # Core waits for its first topology event before it goes on.
 CORE_SETUP_TIMEOUT = 30.0
 
