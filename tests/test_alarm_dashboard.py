@@ -603,3 +603,19 @@ async def test_room_entities_are_tidy(
         assert entry.entity_category is None
         assert entry.disabled_by is None
     assert entry_of(CALENDAR).device_id is None
+
+
+async def test_the_coordinator_room_sensor_works_once_enabled(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    entity_id = "sensor.kitchen_group_coordinator_room"
+    er.async_get(hass).async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "Kitchen"
+
+    living, kitchen = household.players[0], household.players[1]
+    household.join(kitchen, living)
+    await wait_for(hass, lambda: hass.states.get(entity_id).state == "Living Room")

@@ -138,3 +138,25 @@ async def test_a_code_without_a_label_reads_as_a_sentence(
 ) -> None:
     err = user_facing_error(UpnpError(999, None, "AVTransport", "Play"))
     assert str(err) == "The speaker refused AVTransport.Play with UPnP error 999"
+
+
+async def test_a_garbled_answer_reads_as_words(
+    hass: HomeAssistant, init_integration: MockConfigEntry, household: Household
+) -> None:
+    player = household.players[1]
+    player.faults.malformed_responses = 1
+    with pytest.raises(HomeAssistantError) as caught:
+        await run_action(
+            hass,
+            "call_action",
+            {
+                "device_id": device_id_of(hass, player.uuid),
+                "service": "RenderingControl",
+                "action": "GetVolume",
+                "arguments": {"Channel": "Master"},
+            },
+        )
+    assert caught.value.translation_key == "bad_response"
+    message = str(caught.value)
+    assert message.startswith("The speaker sent an answer that could not be read: ")
+    assert_readable(message)
