@@ -630,6 +630,24 @@ async def guarded(
     return await start_listener()
 
 
+async def settled(
+    listener: EventListener, *, connections: int, busy: int, within: float = 2.0
+) -> None:
+    """Wait until the listener holds `connections`, `busy` of them mid-request.
+
+    A connection is busy once its request line was read; the caps shed idle
+    connections before busy ones, so tests wait for that reading to be done.
+    """
+    held = listener._server._connections
+    async with asyncio.timeout(within):
+        while True:
+            if len(held) == connections and (
+                sum(not connection.idle for connection in held) == busy
+            ):
+                return
+            await asyncio.sleep(0.005)
+
+
 async def closed_by_listener(reader: asyncio.StreamReader, within: float) -> bool:
     """Return whether the listener closes the connection within the time."""
     try:
@@ -763,7 +781,7 @@ async def test_speaker_request_in_flight_is_not_cut_for_newcomers(
     idle_reader, _ = await hostile(guarded.port)
     stranger, writer = await hostile(guarded.port, STRANGERS[0])
     writer.write(PARTIAL_HEAD)
-    await asyncio.sleep(0.1)  # the listener has read what there is to read
+    await settled(guarded, connections=3, busy=2)
     # Full: a speaker's newcomer takes the stranger's place, the next one
     # the oldest idle connection's; the request in flight goes on.
     newcomers = [await hostile(guarded.port) for _ in range(2)]
@@ -807,7 +825,7 @@ async def test_newcomer_is_refused_when_speakers_fill_every_place(
         request = raw_notify(seq, body=propertyset(A=str(seq)))
         connection[1].write(request[:-5])  # head and body but its end
         busy.append((connection, request[-5:]))
-    await asyncio.sleep(0.05)
+    await settled(guarded, connections=2, busy=2)
     newcomer, _ = await hostile(guarded.port)
     assert await closed_by_listener(newcomer, 1.0)
     for connection, rest in busy:
@@ -962,7 +980,7 @@ async def test_accept_failures_are_logged_once_and_shed_strangers(
     guarded.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
     stranger, writer = await hostile(guarded.port, STRANGERS[0])
     writer.write(PARTIAL_HEAD)
-    await asyncio.sleep(0.05)
+    await settled(guarded, connections=1, busy=1)
     loop = asyncio.get_running_loop()
     real_accept = loop.sock_accept
     failures = [
