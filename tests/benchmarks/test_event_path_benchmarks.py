@@ -44,21 +44,19 @@ from homeassistant.core import (
     StateMachine,
     callback,
 )
-from homeassistant.helpers import entity_registry as er
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from custom_components.sonos_upnp import coordinator as coordinator_module
-from custom_components.sonos_upnp.const import DOMAIN
-from custom_components.sonos_upnp.switch import alarm_unique_id
 from custom_components.sonos_upnp.upnp.topology import (
     HouseholdTopology,
     parse_zone_group_state,
 )
 from tests.common import wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
-from tests.emulator.alarms import Alarm as EmulatedAlarm
 from tests.emulator.household import Household
 from tests.emulator.pytest_plugin import HouseholdFactory
+from tests.test_alarms import add_emulated_alarm
+from tests.test_event_path import wait_for_switch
 
 ALARM_SPACINGS = (0.1, 0.5, 1.2, 2.0)
 WELL_SPACED = 2.0
@@ -170,32 +168,15 @@ async def test_alarm_change_to_switch_at_every_spacing(
     samples_per_spacing = 1 if benchmark.disabled else ALARM_SAMPLES
     household = await emulator_household_factory("singles", players=4, seed=21)
     entry = await set_up(hass, household)
-    alarm = household.alarms.create(
-        EmulatedAlarm(
-            id=0,
-            start_time="06:30:00",
-            duration="00:30:00",
-            recurrence="DAILY",
-            enabled=True,
-            room_uuid=household.players[1].uuid,
-        )
-    )
-    household.alarms_changed()
-    unique_id = alarm_unique_id(household.household_id, alarm.id)
-    registry = er.async_get(hass)
-    await wait_for(
-        hass, lambda: registry.async_get_entity_id("switch", DOMAIN, unique_id)
-    )
-    entity_id = registry.async_get_entity_id("switch", DOMAIN, unique_id)
-    assert entity_id is not None
-    watch = StateWatch(hass, entity_id)
+    alarm_id = add_emulated_alarm(household, 1, recurrence="DAILY")
+    watch = StateWatch(hass, await wait_for_switch(hass, household, alarm_id))
 
     latencies: dict[float, list[float]] = {}
     for spacing in ALARM_SPACINGS:
         samples: list[float] = []
         for _ in range(samples_per_spacing + 1):  # the first one sets the pace
             started = time.perf_counter()
-            current = household.alarms.get(alarm.id)
+            current = household.alarms.get(alarm_id)
             enabled = not current.enabled
             expected = "on" if enabled else "off"
             watch.expect(lambda state, expected=expected: state == expected)
