@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ipaddress
 import re
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -64,6 +65,53 @@ class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     local_host: str
+
+
+@dataclass(frozen=True, slots=True)
+class SentNotify:
+    """A NOTIFY the emulator finished writing (see `NotifyTap`)."""
+
+    at: float
+    """time.perf_counter() right after the write."""
+    callback: str
+    """The listener's host:port."""
+    service: str
+    seq: int
+
+
+@dataclass(slots=True)
+class NotifyTap:
+    """Opt-in (benchmarks): hold NOTIFYs to some listeners; note every send.
+
+    Set `household.notify_tap = NotifyTap()`. A NOTIFY to a held listener
+    (host:port of its callback URL) waits, in order, until `release`: nothing
+    is dropped. Every NOTIFY written is noted in `sent`.
+    """
+
+    held: set[str] = field(default_factory=set)
+    sent: list[SentNotify] = field(default_factory=list)
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def hold(self, callback: str) -> None:
+        """Keep NOTIFYs to callback (host:port) back until `release`."""
+        self.held.add(callback)
+
+    def release(self, callback: str) -> None:
+        """Send the NOTIFYs held for callback, and later ones at once."""
+        self.held.discard(callback)
+        self._released.set()
+        self._released = asyncio.Event()
+
+    async def wait_open(self, callback: str) -> None:
+        """Return when NOTIFYs to callback may be sent."""
+        while callback in self.held:
+            await self._released.wait()
+
+    def first_sent(self, callback: str, since: float) -> SentNotify | None:
+        """Return the first NOTIFY written to callback at or after since."""
+        return next(
+            (s for s in self.sent if s.callback == callback and s.at >= since), None
+        )
 
 
 def is_loopback_url(url: str) -> bool:
@@ -268,7 +316,13 @@ class Gena:
         )
         return _Connection(reader, writer, local_host)
 
-    async def _post(self, url: str, head: bytes, body: bytes) -> int:
+    async def _post(
+        self,
+        url: str,
+        head: bytes,
+        body: bytes,
+        on_written: Callable[[], None] | None = None,
+    ) -> int:
         """Send one NOTIFY; return the answer's status.
 
         A speaker sends a NOTIFY as soon as the change happens, on a kept-alive
@@ -288,6 +342,8 @@ class Gena:
                 # One write: a small event leaves in one segment, as a speaker's.
                 connection.writer.write(head + body)
                 await connection.writer.drain()
+                if on_written is not None:
+                    on_written()
                 status, kept = await _read_response(connection.reader)
             except (ConnectionError, asyncio.IncompleteReadError) as err:
                 if not reused:
@@ -359,9 +415,13 @@ class Gena:
                 + [f"{name}: {value}\r\n" for name, value in headers.items()]
                 + ["\r\n"]
             ).encode("latin-1")
+            on_written = None
+            if (tap := self._player.household.notify_tap) is not None:
+                await tap.wait_open(parts.netloc)
+                on_written = _noting(tap, parts.netloc, subscription.service.name, seq)
             try:
                 async with asyncio.timeout(self._player.household.notify_timeout):
-                    status = await self._post(url, head, body)
+                    status = await self._post(url, head, body, on_written)
             except TimeoutError, OSError, ValueError, asyncio.LimitOverrunError:
                 continue
             if status >= 300:
@@ -370,6 +430,15 @@ class Gena:
             await self._count("sent")
             return
         await self._count("failed")
+
+
+def _noting(
+    tap: NotifyTap, callback: str, service: str, seq: int
+) -> Callable[[], None]:
+    def note() -> None:
+        tap.sent.append(SentNotify(time.perf_counter(), callback, service, seq))
+
+    return note
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:

@@ -15,6 +15,7 @@ from xml.etree.ElementTree import Element, SubElement
 from custom_components.sonos_upnp.upnp.catalog import MODELS, Model
 
 from .alarms import AlarmList
+from .gena import NotifyTap
 from .player import Player
 from .ringing import AlarmPlayback
 from .xml_tools import to_text
@@ -98,6 +99,8 @@ class Household:
         self.host = host
         self.base_port = base_port
         self.notify_timeout = notify_timeout
+        self.notify_tap: NotifyTap | None = None
+        """Opt-in: hold NOTIFYs to chosen listeners, note when each was sent."""
         self.players: list[Player] = []
         self.alarms = AlarmList(owner_uuid="")
         self.clock = Clock()
