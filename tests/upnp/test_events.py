@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from custom_components.sonos_upnp.upnp.exceptions import (
     UpnpClientError,
     UpnpResponseError,
 )
+from custom_components.sonos_upnp.upnp.safe_xml import local_name, parse_xml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 CAPTURES = Path(__file__).parents[3] / "shared" / "sonos" / "captures"
@@ -181,6 +183,71 @@ def test_alarm_clock_fixture_repairs_stray_ampersand() -> None:
         "DailyIndexRefreshTime": "",
         "ZoneName": "Kitchen & Dining",
     }
+
+
+def test_variable_value_is_its_text_up_to_its_first_child() -> None:
+    body = (
+        '<e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0">'
+        "<e:property><A>x &lt;y&gt; <![CDATA[<z>]]><b>inner</b>tail</A></e:property>"
+        "<e:property><B/><C><c/>after</C></e:property>"
+        "<e:property><A>again</A></e:property></e:propertyset>"
+    )
+    assert parse_property_set(body) == {"A": "again", "B": "", "C": ""}
+    assert parse_property_set(body.replace("again", "x &amp; y")) == {
+        "A": "x & y",
+        "B": "",
+        "C": "",
+    }
+
+
+def _tree_property_set(body: bytes) -> dict[str, str]:
+    """What an ElementTree reading of a property set gives (the reference)."""
+    root = parse_xml(body)
+    assert root.tag == "{urn:schemas-upnp-org:event-1-0}propertyset"
+    return {
+        local_name(variable.tag): variable.text or ""
+        for prop in root
+        for variable in prop
+    }
+
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn"))
+    | st.sampled_from("&<>\"'")
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "u:C"]),
+            _TEXT,
+            st.booleans(),
+            _TEXT,
+        ),
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_property_set_reads_as_a_tree_would(
+    variables: list[tuple[str, str, bool, str]], stray_ampersand: bool
+) -> None:
+    properties = "".join(
+        f"<e:property><{name}>{escape(text)}"
+        + (f"<child>{escape(tail)}</child>{escape(tail)}" if child else "")
+        + f"</{name}></e:property>"
+        for name, text, child, tail in variables
+    )
+    body = (
+        '<e:propertyset xmlns:e="urn:schemas-upnp-org:event-1-0" xmlns:u="urn:u">'
+        f"{properties}</e:propertyset>"
+    ).encode()
+    if stray_ampersand:
+        body = body.replace(
+            b"</e:propertyset>", b"<e:property><D>&</D></e:property></e:propertyset>"
+        )
+    assert parse_property_set(body) == _tree_property_set(body)
 
 
 def test_property_set_accepts_str() -> None:

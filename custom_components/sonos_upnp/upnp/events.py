@@ -16,7 +16,7 @@ from typing import Final
 from xml.etree.ElementTree import Element
 
 from .exceptions import UpnpResponseError
-from .safe_xml import MAX_BODY_BYTES, local_name, parse_xml
+from .safe_xml import MAX_BODY_BYTES, local_name, parse_xml, stream_xml
 
 EVENT_NAMESPACE: Final = "urn:schemas-upnp-org:event-1-0"
 LAST_CHANGE: Final = "LastChange"
@@ -49,26 +49,91 @@ def _to_bytes(data: bytes | str) -> bytes:
         raise UpnpResponseError(f"refused XML: {err}") from err
 
 
+_PROPERTYSET: Final = f"{EVENT_NAMESPACE}}}propertyset"
+_PROPERTY: Final = f"{EVENT_NAMESPACE}}}property"
+# Depths in a property set: propertyset, property, variable.
+_VARIABLE_DEPTH: Final = 3
+
+
+class _PropertySetReader:
+    """Collects a property set's variables from stream_xml's callbacks.
+
+    A variable's value is its text up to its first child element, as
+    ElementTree's `text`: Sonos escapes nested XML into the text, and stray
+    child elements are not part of the protocol.
+    """
+
+    __slots__ = ("depth", "name", "parts", "taking", "variables")
+
+    def __init__(self) -> None:
+        self.variables: dict[str, str] = {}
+        self.depth = 0
+        self.name = ""
+        self.parts: list[str] = []
+        self.taking = False
+
+    def start(self, name: str, _attributes: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth == _VARIABLE_DEPTH:
+            self.name = local_name(name)
+            self.parts = []
+            self.taking = True
+        elif self.depth > _VARIABLE_DEPTH:
+            self.taking = False
+        elif self.depth == 1:
+            if name != _PROPERTYSET:
+                raise UpnpResponseError(
+                    f"NOTIFY body is not a propertyset: {_tag(name)!r}"
+                )
+        elif name != _PROPERTY:
+            raise UpnpResponseError(
+                f"unexpected element in propertyset: {_tag(name)!r}"
+            )
+
+    def end(self, _name: str) -> None:
+        if self.depth == _VARIABLE_DEPTH:
+            self.variables[self.name] = "".join(self.parts)
+            self.taking = False
+        self.depth -= 1
+
+    def text(self, data: str) -> None:
+        if self.taking:
+            self.parts.append(data)
+
+
+def _tag(name: str) -> str:
+    """Return a stream_xml name as ElementTree writes it ({uri}local)."""
+    return f"{{{name}" if "}" in name else name
+
+
 def parse_property_set(
     body: bytes | str, *, max_bytes: int = MAX_BODY_BYTES
 ) -> dict[str, str]:
     """Return the variables of a NOTIFY body as name -> text.
 
     Raises UpnpResponseError for anything that is not a well-formed
-    `urn:schemas-upnp-org:event-1-0` property set.
+    `urn:schemas-upnp-org:event-1-0` property set. No tree is built: the
+    variables are taken as the body streams through the parser.
     """
-    root = parse_xml(_to_bytes(body), max_bytes=max_bytes)
-    if root.tag != f"{{{EVENT_NAMESPACE}}}propertyset":
-        raise UpnpResponseError(f"NOTIFY body is not a propertyset: {root.tag!r}")
-    variables: dict[str, str] = {}
-    for prop in root:
-        if prop.tag != f"{{{EVENT_NAMESPACE}}}property":
-            raise UpnpResponseError(f"unexpected element in propertyset: {prop.tag!r}")
-        for variable in prop:
-            # Sonos escapes nested XML into the text; stray child elements are
-            # not part of the protocol and are ignored.
-            variables[local_name(variable.tag)] = variable.text or ""
-    return variables
+    raw = _to_bytes(body)
+    reader = _PropertySetReader()
+    try:
+        # Nearly every body is well-formed: the stray-ampersand repair (a
+        # look at every "&" of an escaped ZoneGroupState) only when it is not.
+        stream_xml(
+            raw,
+            reader.start,
+            reader.end,
+            text=reader.text,
+            max_bytes=max_bytes,
+            repair=False,
+        )
+    except UpnpResponseError:
+        if b"&" not in raw:
+            raise
+        reader = _PropertySetReader()
+        stream_xml(raw, reader.start, reader.end, text=reader.text, max_bytes=max_bytes)
+    return reader.variables
 
 
 def _instance_values(instance: Element) -> dict[str, str]:

@@ -36,6 +36,20 @@ def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+# The references a speaker's escaped XML is made of: when every "&" starts
+# one of them there is nothing to repair (counting is much cheaper than a
+# regex pass over an escaped ZoneGroupState).
+_NAMED_REFERENCES: Final = (b"&lt;", b"&gt;", b"&amp;", b"&quot;", b"&apos;")
+
+
+def _repair_stray_ampersands(raw: bytes) -> bytes:
+    """Escape each "&" that starts no reference (see _STRAY_AMPERSAND)."""
+    ampersands = raw.count(b"&")
+    if not ampersands or ampersands == sum(map(raw.count, _NAMED_REFERENCES)):
+        return raw
+    return _STRAY_AMPERSAND.sub(b"&amp;", raw)
+
+
 def _capped_bytes(data: bytes | str, max_bytes: int) -> bytes:
     """Return data as bytes; refuse what is too large or cannot be encoded."""
     try:
@@ -49,8 +63,7 @@ def _capped_bytes(data: bytes | str, max_bytes: int) -> bytes:
 
 def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
     """Parse untrusted XML, repairing stray ampersands, refusing anything hostile."""
-    raw = _capped_bytes(data, max_bytes)
-    raw = _STRAY_AMPERSAND.sub(b"&amp;", raw)
+    raw = _repair_stray_ampersands(_capped_bytes(data, max_bytes))
     try:
         element: Element = fromstring(
             raw, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -63,6 +76,7 @@ def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
 
 type StartHandler = Callable[[str, dict[str, str]], object]
 type EndHandler = Callable[[str], object]
+type TextHandler = Callable[[str], object]
 
 
 class _ForbiddenMarkupError(Exception):
@@ -78,7 +92,9 @@ def stream_xml(
     start: StartHandler,
     end: EndHandler,
     *,
+    text: TextHandler | None = None,
     max_bytes: int = MAX_BODY_BYTES,
+    repair: bool = True,
 ) -> None:
     """Feed untrusted XML to element callbacks, with the refusals of parse_xml.
 
@@ -86,11 +102,16 @@ def stream_xml(
     as expat reads it, names as ElementTree would give them without the
     leading "{" ("uri}local" or "local"). The callbacks may already have seen
     elements when a later error is raised, so callers keep what they collect
-    until this returns.
+    until this returns. text(data), when given, sees character data (with
+    references resolved) in pieces: an element's text may come in several.
+
+    With repair=False stray ampersands are not repaired but refused: a caller
+    that can start over tries that first (a document that parses has nothing
+    to repair), and saves the look for them.
     """
     raw = _capped_bytes(data, max_bytes)
-    if b"&" in raw:
-        raw = _STRAY_AMPERSAND.sub(b"&amp;", raw)
+    if repair:
+        raw = _repair_stray_ampersands(raw)
     # The namespace separator ElementTree uses: prefixes must be bound. Names
     # are not interned: for one pass that costs more than it saves (~7%).
     parser = ParserCreate(None, "}", intern=None)
@@ -101,6 +122,10 @@ def stream_xml(
     parser.ExternalEntityRefHandler = _refuse_declaration
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    if text is not None:
+        # Adjacent pieces (text around each reference) arrive joined.
+        parser.buffer_text = True
+        parser.CharacterDataHandler = text
     try:
         parser.Parse(raw, True)  # noqa: FBT003 - isfinal is positional-only
     # LookupError: an unknown encoding named in the XML declaration.
