@@ -86,19 +86,36 @@ class NotifyTap:
     Set `household.notify_tap = NotifyTap()`. A NOTIFY to a held listener
     (host:port of its callback URL) waits, in order, until `release`: nothing
     is dropped. Every NOTIFY written is noted in `sent`.
+
+    Events queued for a held listener are parked here rather than in their
+    subscription's queue, so that its delivery tasks do not even wake while
+    the other listener's NOTIFYs are timed.
     """
 
     held: set[str] = field(default_factory=set)
     sent: list[SentNotify] = field(default_factory=list)
+    parked: dict[str, list[tuple[Subscription, int, bytes]]] = field(
+        default_factory=dict
+    )
     _released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def hold(self, callback: str) -> None:
         """Keep NOTIFYs to callback (host:port) back until `release`."""
         self.held.add(callback)
 
+    def park(self, subscription: Subscription, seq: int, body: bytes) -> bool:
+        """Keep an event for a held listener; False when it is not held."""
+        callback = urlsplit(subscription.callbacks[0]).netloc
+        if callback not in self.held:
+            return False
+        self.parked.setdefault(callback, []).append((subscription, seq, body))
+        return True
+
     def release(self, callback: str) -> None:
         """Send the NOTIFYs held for callback, and later ones at once."""
         self.held.discard(callback)
+        for subscription, seq, body in self.parked.pop(callback, []):
+            subscription.queue.put_nowait((seq, body))
         self._released.set()
         self._released = asyncio.Event()
 
@@ -270,7 +287,10 @@ class Gena:
         seq = subscription.next_seq
         # SEQ wraps to 1, never back to 0 (0 is the initial event only).
         subscription.next_seq = seq + 1 if seq + 1 < _SEQ_WRAP else 1
-        subscription.queue.put_nowait((seq, propertyset(values)))
+        body = propertyset(values)
+        tap = self._player.household.notify_tap
+        if tap is None or not tap.park(subscription, seq, body):
+            subscription.queue.put_nowait((seq, body))
 
     async def forget(self) -> None:
         """Drop every subscription (a reboot): renewals then answer 412."""
