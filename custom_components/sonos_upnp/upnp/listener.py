@@ -283,22 +283,39 @@ class EventListener:
 
     async def _handle(self, request: HttpRequest) -> HTTPStatus:
         """Answer one request; only well-formed NOTIFYs from known SIDs pass."""
-        event = await self._read_notify(request)
+        sid, seq, variables = await self._read_notify(request)
+        remote = request.remote
         # The SID may have been registered or dropped while the body was read.
-        registration = self._registrations.get(event.sid)
+        registration = self._registrations.get(sid)
         if registration is None:
-            if event.host in self._pending.expected_hosts and self._keep_early(event):
+            if remote in self._pending.expected_hosts and self._keep_early(
+                self._event(sid, seq, "", remote, variables)
+            ):
                 return HTTPStatus.OK
             return HTTPStatus.PRECONDITION_FAILED
-        if registration.host != event.host:
+        if registration.host != remote:
             return HTTPStatus.FORBIDDEN
-        self._deliver(
-            event.sid, registration, replace(event, service=registration.service)
-        )
+        event = self._event(sid, seq, registration.service, remote, variables)
+        self._deliver(sid, registration, event)
         return HTTPStatus.OK
 
-    async def _read_notify(self, request: HttpRequest) -> UpnpEvent:
-        """Check a request's headers, sender and body; return its event."""
+    @staticmethod
+    def _event(
+        sid: str, seq: int, service: str, remote: str, variables: dict[str, str]
+    ) -> UpnpEvent:
+        """Build an event; HttpError(400) when its LastChange is malformed."""
+        try:
+            return build_event(
+                sid=sid, seq=seq, service=service, host=remote, variables=variables
+            )
+        except UpnpResponseError as err:
+            _LOGGER.debug("Malformed NOTIFY for %s from %s: %s", sid, remote, err)
+            raise HttpError(HTTPStatus.BAD_REQUEST) from None
+
+    async def _read_notify(
+        self, request: HttpRequest
+    ) -> tuple[str, int, dict[str, str]]:
+        """Check a request's headers, sender and body; return SID, SEQ, variables."""
         if request.method != "NOTIFY":
             raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED)
         headers = request.headers
@@ -322,10 +339,7 @@ class EventListener:
             raise HttpError(HTTPStatus.BAD_REQUEST)
         body = await request.read_body(self._max_body_bytes)
         try:
-            variables = parse_property_set(body, max_bytes=self._max_body_bytes)
-            return build_event(
-                sid=sid, seq=seq, service="", host=remote, variables=variables
-            )
+            return sid, seq, parse_property_set(body, max_bytes=self._max_body_bytes)
         except UpnpResponseError as err:
             _LOGGER.debug("Malformed NOTIFY for %s from %s: %s", sid, remote, err)
             raise HttpError(HTTPStatus.BAD_REQUEST) from None
