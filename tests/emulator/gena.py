@@ -124,12 +124,6 @@ class NotifyTap:
         while callback in self.held:
             await self._released.wait()
 
-    def first_sent(self, callback: str, since: float) -> SentNotify | None:
-        """Return the first NOTIFY written to callback at or after since."""
-        return next(
-            (s for s in self.sent if s.callback == callback and s.at >= since), None
-        )
-
 
 def is_loopback_url(url: str) -> bool:
     """Return True when url points at this machine (we never send elsewhere)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from urllib.parse import urlsplit
+
 import aiohttp
 import pytest
 
 from custom_components.sonos_upnp.upnp.catalog import get_service
-from tests.emulator.gena import Subscription
+from tests.emulator.gena import NotifyTap, Subscription
 from tests.emulator.player import Player
 
 from .notify_sink import NotifySink
@@ -62,3 +65,47 @@ async def test_a_kept_alive_connection_the_listener_closed_is_replaced(
     assert (await notify_sink.next()).seq == 1
     counters = await player.gena.wait_for_counters(lambda counters: counters.sent == 2)
     assert counters.failed == 0
+
+
+async def test_a_tap_holds_one_listener_back_and_notes_every_send(
+    emulator_player: Player, notify_sink: NotifySink
+) -> None:
+    """The benchmarks' opt-in: one listener first, the other after; none lost."""
+    player = emulator_player
+    url = player.base_url + get_service("RenderingControl").event_url
+    held_sink = NotifySink()
+    await held_sink.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            await subscribe(session, url, notify_sink.url)
+            await subscribe(session, url, held_sink.url)
+        for sink in (notify_sink, held_sink):
+            assert (await sink.next()).seq == 0
+        await player.gena.wait_for_counters(lambda counters: counters.sent == 2)
+        tap = player.household.notify_tap = NotifyTap()
+        held = urlsplit(held_sink.url).netloc
+        tap.hold(held)
+        for _ in range(3):
+            player.household.rendering_changed(player)
+        assert [(await notify_sink.next()).seq for _ in range(3)] == [1, 2, 3]
+        await player.gena.wait_for_counters(lambda counters: counters.sent == 5)
+        assert held_sink.received.empty()
+        assert len(tap.parked[held]) == 3
+        free = urlsplit(notify_sink.url).netloc
+        assert [(s.callback, s.seq) for s in tap.sent] == [
+            (free, 1),
+            (free, 2),
+            (free, 3),
+        ]
+        released_at = time.perf_counter()
+        tap.release(held)
+        assert [(await held_sink.next()).seq for _ in range(3)] == [1, 2, 3]
+        await player.gena.wait_for_counters(lambda counters: counters.sent == 8)
+        assert [(s.callback, s.service) for s in tap.sent[3:]] == [
+            (held, "RenderingControl")
+        ] * 3
+        assert all(s.at >= released_at for s in tap.sent[3:])
+        assert not tap.parked
+    finally:
+        player.household.notify_tap = None
+        await held_sink.stop()
