@@ -206,9 +206,12 @@ class HouseholdEvents:
         # Not an entry background task: unloading cancels those, and a
         # SUBSCRIBE cut off in flight leaves a subscription on the speaker
         # that we could never unsubscribe. async_stop waits for these instead.
+        # Not started eagerly: a topology event calls this, and the other
+        # NOTIFYs already read should not wait for a SUBSCRIBE to be built.
         task = self.hass.async_create_background_task(
             self._async_start(feed),
             f"{DOMAIN} subscribe {feed.service} {feed.uuid}",
+            eager_start=False,
         )
         feed.tasks.add(task)
         task.add_done_callback(feed.tasks.discard)
@@ -251,6 +254,7 @@ class HouseholdEvents:
         task = self.hass.async_create_background_task(
             feed.subscription.stop(),
             f"{DOMAIN} unsubscribe {feed.service} {feed.uuid}",
+            eager_start=False,
         )
         feed.tasks.add(task)
         task.add_done_callback(feed.tasks.discard)
