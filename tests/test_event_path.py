@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON
@@ -547,3 +548,27 @@ def test_a_household_entity_skips_changes_of_aspects_it_does_not_show() -> None:
     assert renamed.for_household(frozenset())
     assert HouseholdChanges(frozenset(), frozenset({3})).for_household(frozenset())
     assert EVERYTHING.for_household(frozenset())
+
+
+async def test_topology_events_of_one_loop_turn_share_one_subscription_sync(
+    hass: HomeAssistant, emulator_household_factory: Any
+) -> None:
+    household = await emulator_household_factory("singles", players=3, seed=12)
+    entry = await set_up(hass, household)
+    events = entry.runtime_data.coordinator.events
+    with patch.object(events, "async_sync", wraps=events.async_sync) as sync:
+        events.async_request_sync()
+        events.async_request_sync()
+        assert sync.call_count == 0
+        await asyncio.sleep(0)
+        assert sync.call_count == 1
+        # A sync made meanwhile does what the requested one would have.
+        events.async_request_sync()
+        events.async_sync()
+        await asyncio.sleep(0)
+        assert sync.call_count == 2
+        # Stopping drops a requested sync.
+        events.async_request_sync()
+        await unload(hass, entry)
+        await asyncio.sleep(0)
+        assert sync.call_count == 2
