@@ -7,12 +7,20 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant, StateMachine
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    StateMachine,
+    callback,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -255,15 +263,16 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
     household.join(second, first)
     await wait_for_notifications(hass, household, sent, len(household.players))
 
-    # The entities that show the group, of the two players whose group
-    # changed: group sensor, coordinator, and the group's alarm playback
-    # (playing, snoozed, snooze button); the coordinator-room sensor is
-    # disabled by default.
-    affected = entities_of_players(
-        hass, {first.uuid, second.uuid}, GROUP_KEYS | PLAYBACK_KEYS
-    )
-    assert len(affected) == 10
-    assert state_writes.entities() == affected
+    # Of the entities that show the group (group sensor, coordinator, the
+    # group's alarm playback; the coordinator-room sensor is disabled by
+    # default), only those whose state changed: both group sensors and the
+    # joining player's coordinator sensor. Neither group's alarm rings, so
+    # the playback entities show what they showed.
+    assert state_writes.entities() == {
+        "sensor.kitchen_group",
+        "sensor.living_room_group",
+        "binary_sensor.kitchen_group_coordinator",
+    }
     assert entities_of_players(hass, {third.uuid, fourth.uuid}).isdisjoint(
         state_writes.entities()
     )
@@ -271,7 +280,33 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
     group = hass.states.get("sensor.kitchen_group")
     assert group is not None
     assert group.state == "Living Room + 1"
+    assert state_is(hass, "binary_sensor.kitchen_alarm_playing", "off")()
+
+    # Leaving, the kitchen coordinates a group of its own: until its own
+    # AVTransport events arrive nobody knows whether its alarm rings.
+    await wait_for_subscriptions(hass, coordinator, events_flow=True)
+    playing = PlaybackStates(hass, "binary_sensor.kitchen_alarm_playing")
+    household.leave(second)
+    await wait_for(hass, state_is(hass, "sensor.kitchen_group", "Kitchen"))
+    await wait_for(hass, state_is(hass, "binary_sensor.kitchen_alarm_playing", "off"))
+    assert playing.seen == ["unavailable", "off"]
+    playing.unsub()
     await unload(hass, entry)
+
+
+class PlaybackStates:
+    """The states an entity goes through."""
+
+    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
+        """Listen to the entity's state changes."""
+        self.seen: list[str] = []
+
+        @callback
+        def changed(event: Event[EventStateChangedData]) -> None:
+            if (new := event.data["new_state"]) is not None:
+                self.seen.append(new.state)
+
+        self.unsub = async_track_state_change_event(hass, entity_id, changed)
 
 
 async def test_a_new_player_gets_entities_without_rewriting_the_others(
@@ -513,3 +548,27 @@ def test_a_household_entity_skips_changes_of_aspects_it_does_not_show() -> None:
     assert renamed.for_household(frozenset())
     assert HouseholdChanges(frozenset(), frozenset({3})).for_household(frozenset())
     assert EVERYTHING.for_household(frozenset())
+
+
+async def test_topology_events_of_one_loop_turn_share_one_subscription_sync(
+    hass: HomeAssistant, emulator_household_factory: Any
+) -> None:
+    household = await emulator_household_factory("singles", players=3, seed=12)
+    entry = await set_up(hass, household)
+    events = entry.runtime_data.coordinator.events
+    with patch.object(events, "async_sync", wraps=events.async_sync) as sync:
+        events.async_request_sync()
+        events.async_request_sync()
+        assert sync.call_count == 0
+        await asyncio.sleep(0)
+        assert sync.call_count == 1
+        # A sync made meanwhile does what the requested one would have.
+        events.async_request_sync()
+        events.async_sync()
+        await asyncio.sleep(0)
+        assert sync.call_count == 2
+        # Stopping drops a requested sync.
+        events.async_request_sync()
+        await unload(hass, entry)
+        await asyncio.sleep(0)
+        assert sync.call_count == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,10 @@ class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
         """Return whether the player is its group's coordinator."""
         group = self.coordinator.data.topology.group_of(self.uuid)
         return group.coordinator_uuid == self.uuid if group else None
+
+    def _shown(self) -> Hashable | None:
+        """Return whether the entity is available and on."""
+        return (self.available, self.is_on)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,3 +132,16 @@ class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlaybackEntity, BinarySensorEnti
         """Return which alarm plays."""
         playback = self.coordinator.alarm_playback.playback_of(self.uuid)
         return self.entity_description.attributes_fn(playback) if playback else None
+
+    def _shown(self) -> Hashable | None:
+        """Return whether the entity is available, its state and attributes."""
+        playback = self.coordinator.alarm_playback.playback_of(self.uuid)
+        if not self.available or playback is None:
+            return (False,)
+        description = self.entity_description
+        attributes = description.attributes_fn(playback)
+        return (
+            True,
+            description.value_fn(playback),
+            tuple(attributes.items()) if attributes else None,
+        )

@@ -347,7 +347,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         if subscriptions_affected(
             state.topology, topology, state.unavailable, unavailable, changes
         ):
-            self.events.async_sync()
+            self.events.async_request_sync()
 
     @callback
     def async_alarm_list_version(self, version: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -25,6 +27,7 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
     # The aspects of its player the entity shows besides the player itself
     # and its availability; None: all of them.
     _shows: frozenset[PlayerAspect] | None = None
+    _last_shown: Hashable | None = None
 
     def __init__(
         self, coordinator: SonosHouseholdCoordinator, uuid: str, key: str
@@ -48,13 +51,36 @@ class SonosUpnpPlayerEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
             and self.coordinator.data.is_available(self.uuid)
         )
 
+    def _shown(self) -> Hashable | None:
+        """Return all the entity shows, to skip writes that change none of it.
+
+        None (the default): write on every update that concerns the player.
+        """
+        return None
+
+    async def async_added_to_hass(self) -> None:
+        """Note what the first state shows: Home Assistant writes it next."""
+        await super().async_added_to_hass()
+        self._last_shown = self._shown()
+
+    @callback
+    def _async_write_if_shown_changed(self) -> None:
+        # What it shows changes only with the updates that come here, so
+        # Home Assistant's own writes in between (added, renamed) show the
+        # same as the last one made here.
+        shown = self._shown()
+        if shown is None or shown != self._last_shown:
+            self._last_shown = shown
+            self.async_write_ha_state()
+
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when the update concerns this player.
+        """Write the state only when the update changed what it shows.
 
         The coordinator calls only the listeners of changed players; an
         entity that shows neither the group nor the alarms of its player
-        skips changes of just those.
+        skips changes of just those, and one that says what it shows skips
+        updates that leave all of it as it was.
         """
         if self.coordinator.changed_for_player(self.uuid, self._shows):
-            super()._handle_coordinator_update()
+            self._async_write_if_shown_changed()

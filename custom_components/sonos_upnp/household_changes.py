@@ -12,15 +12,16 @@ concerns every entity of the player.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from typing import TYPE_CHECKING, Final
 
-from .upnp.topology import PlayerRole
+from .upnp.topology import Player, PlayerRole
 
 if TYPE_CHECKING:
     from .upnp.alarms import AlarmList
-    from .upnp.topology import HouseholdTopology, Player
+    from .upnp.topology import HouseholdTopology
 
 
 class PlayerAspect(StrEnum):
@@ -104,24 +105,38 @@ def topology_changes(
     changed |= unavailable_before ^ unavailable_after
     group_only: dict[str, frozenset[PlayerAspect]] = {}
     old_players, new_players = before.players, after.players
+    old_groups, new_groups = before.group_of, after.group_of
     for uuid in old_players.keys() | new_players.keys():
         if uuid in changed:
             continue
         old, new = old_players.get(uuid), new_players.get(uuid)
+        # A parse that reuses unchanged groups hands over the same objects.
+        if old is new and old_groups(uuid) is new_groups(uuid):
+            continue
         if old != new and (
             old is None or new is None or _outside_group(old) != _outside_group(new)
         ):
             changed.add(uuid)
-        elif old != new or before.group_of(uuid) != after.group_of(uuid):
+        elif old != new or old_groups(uuid) != new_groups(uuid):
             changed.add(uuid)
             group_only[uuid] = _GROUP
     return HouseholdChanges(frozenset(changed), frozenset(), group_only)
 
 
-def _outside_group(player: Player) -> Player:
-    """Return the player without what grouping changes (its group, coordinating)."""
+# Every field of a player but those grouping changes (its group, its role).
+_FIELDS_OUTSIDE_GROUP: Final = attrgetter(
+    *(
+        player_field.name
+        for player_field in fields(Player)
+        if player_field.name not in {"role", "group_id"}
+    )
+)
+
+
+def _outside_group(player: Player) -> tuple[object, ...]:
+    """Return what a player is apart from its group and whether it coordinates."""
     role = PlayerRole.MEMBER if player.role is PlayerRole.COORDINATOR else player.role
-    return replace(player, role=role, group_id=None)
+    return (role, *_FIELDS_OUTSIDE_GROUP(player))
 
 
 def subscriptions_affected(

@@ -23,6 +23,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -98,6 +99,7 @@ class HouseholdEvents:
         self._feeds: dict[tuple[str, str], _Feed] = {}
         self._stopped = False
         self._stopping = asyncio.Event()
+        self._sync_requested: asyncio.Handle | None = None
         self._dropped: list[_Feed] = []
 
     # Desired state ---------------------------------------------------------------
@@ -113,11 +115,13 @@ class HouseholdEvents:
             return {}
         players = sorted(
             (
-                replace(p, host=address[0], port=address[1])
+                p
+                if (p.host, p.port) == address
+                else replace(p, host=address[0], port=address[1])
                 for p in data.topology.visible_players
                 if (address := self.coordinator.address_of(p.uuid)) is not None
             ),
-            key=lambda p: p.uuid,
+            key=attrgetter("uuid"),
         )
         wanted = {(p.uuid, TOPOLOGY): p for p in players}
         answering = [p for p in players if data.is_available(p.uuid)] or players
@@ -134,8 +138,26 @@ class HouseholdEvents:
         return wanted
 
     @callback
+    def async_request_sync(self) -> None:
+        """Sync once the event that asks for it has written its states.
+
+        Topology events call this: their entities come first, and several
+        events of one loop iteration share one sync.
+        """
+        if self._sync_requested is None and not self._stopped:
+            self._sync_requested = self.hass.loop.call_soon(self._run_requested_sync)
+
+    @callback
+    def _run_requested_sync(self) -> None:
+        self._sync_requested = None
+        self.async_sync()
+
+    @callback
     def async_sync(self) -> None:
         """Subscribe new players, drop gone ones, resubscribe rebooted ones."""
+        if self._sync_requested is not None:
+            self._sync_requested.cancel()
+            self._sync_requested = None
         if self._stopped:
             return
         wanted = self._wanted()
@@ -446,6 +468,9 @@ class HouseholdEvents:
         """Unsubscribe everything and drop our repair issues."""
         self._stopped = True
         self._stopping.set()
+        if self._sync_requested is not None:
+            self._sync_requested.cancel()
+            self._sync_requested = None
         feeds = list(self._feeds.values())
         self._feeds.clear()
         for feed in feeds:

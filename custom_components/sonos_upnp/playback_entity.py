@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from homeassistant.core import callback
 
 from .entity import SonosUpnpPlayerEntity
+from .household_changes import PlayerAspect
 
 
 class SonosUpnpPlaybackEntity(SonosUpnpPlayerEntity):
@@ -13,6 +16,9 @@ class SonosUpnpPlaybackEntity(SonosUpnpPlayerEntity):
     Unavailable while the group coordinator's AVTransport events do not
     arrive: then nobody knows whether an alarm rings.
     """
+
+    # Which coordinator's playback the entity follows.
+    _shows = frozenset({PlayerAspect.GROUP})
 
     @property
     def available(self) -> bool:
@@ -31,6 +37,10 @@ class SonosUpnpPlaybackEntity(SonosUpnpPlayerEntity):
             )
         )
 
+    def _shown(self) -> Hashable | None:
+        """Whether the group's alarm state is known; subclasses add the rest."""
+        return (self.available,)
+
     @callback
     def _async_playback_changed(self) -> None:
-        self.async_write_ha_state()
+        self._async_write_if_shown_changed()

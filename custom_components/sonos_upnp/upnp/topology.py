@@ -155,17 +155,22 @@ class HouseholdTopology:
     _group_by_uuid: Mapping[str, ZoneGroup] = field(
         init=False, repr=False, compare=False
     )
+    _visible_players: tuple[Player, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        """Index players and their groups by UUID."""
+        """Index players and their groups by UUID; list the rooms once."""
         players: dict[str, Player] = {}
         group_by_uuid: dict[str, ZoneGroup] = {}
+        visible: list[Player] = []
         for group in self.groups:
             for player in group.members:
                 players.setdefault(player.uuid, player)
                 group_by_uuid.setdefault(player.uuid, group)
+                if player.is_visible_room:
+                    visible.append(player)
         object.__setattr__(self, "_players", MappingProxyType(players))
         object.__setattr__(self, "_group_by_uuid", MappingProxyType(group_by_uuid))
+        object.__setattr__(self, "_visible_players", tuple(visible))
 
     @property
     def players(self) -> Mapping[str, Player]:
@@ -180,9 +185,7 @@ class HouseholdTopology:
     @property
     def visible_players(self) -> tuple[Player, ...]:
         """One player per room, the way the Sonos app lists rooms."""
-        return tuple(
-            player for group in self.groups for player in group.visible_members
-        )
+        return self._visible_players
 
     def player(self, uuid: str) -> Player | None:
         """Return the player with that UUID, if the household has it."""
