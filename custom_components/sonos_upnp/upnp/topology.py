@@ -203,14 +203,10 @@ def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
     its first player. Anything that is not well-formed ZoneGroupState XML
     raises UpnpResponseError.
     """
-    reader = _ZoneGroupStateReader()
+    builder = TopologyBuilder()
     # Streamed, no tree: each group is built as its element closes.
-    stream_xml(_to_xml_bytes(text), reader.start, reader.end)
-    if not reader.has_groups:
-        raise UpnpResponseError("ZoneGroupState without ZoneGroups")
-    return HouseholdTopology(
-        groups=tuple(reader.groups), vanished=tuple(reader.vanished)
-    )
+    stream_xml(_to_xml_bytes(text), builder.start, builder.end)
+    return builder.topology()
 
 
 type _Attributes = dict[str, str]
@@ -239,8 +235,8 @@ _CHILD_KINDS: Final[tuple[Mapping[str, int], ...]] = (
 )
 
 
-class _ZoneGroupStateReader:
-    """Build groups and vanished devices from the elements stream_xml reports.
+class TopologyBuilder:
+    """Build groups and vanished devices from the elements expat reports.
 
     Only the first ZoneGroups and VanishedDevices of the root count; unknown
     elements and everything inside them are skipped. What it built is only
@@ -258,6 +254,7 @@ class _ZoneGroupStateReader:
     )
 
     def __init__(self) -> None:
+        """Start before the root element."""
         self.groups: list[ZoneGroup] = []
         self.vanished: list[VanishedDevice] = []
         self.has_groups = False
@@ -306,6 +303,14 @@ class _ZoneGroupStateReader:
             group = _parse_group(self.group_attributes, self.members)
             if group is not None:
                 self.groups.append(group)
+
+    def topology(self) -> HouseholdTopology:
+        """Return what was built, once the whole document parsed."""
+        if not self.has_groups:
+            raise UpnpResponseError("ZoneGroupState without ZoneGroups")
+        return HouseholdTopology(
+            groups=tuple(self.groups), vanished=tuple(self.vanished)
+        )
 
     def _root_kind(self, name: str) -> int:
         match name:
