@@ -186,7 +186,9 @@ class _SkeletonBuilder(TopologyBuilder):
         key, end_tag = new_group
         assert self.parser is not None
         if self.parser.CurrentByteIndex != end_tag:
-            # The element is not the bytes cut for it.
+            # The element is not the bytes cut for it. Given the check that
+            # every ZoneGroup starts at a cut this cannot happen; it is the
+            # second of two guards that each keep such bytes out of the memo.
             raise _NotForTheSkeletonError
         counts = self.open_kinds[-1] == _GROUP
         built = len(self.groups)
