@@ -1,4 +1,4 @@
-"""Players the parser builds are Players in every respect, however they are built."""
+"""Players and groups the parser builds are ordinary frozen dataclass instances."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import pickle
 
 import pytest
 
-from custom_components.sonos_upnp.upnp.topology import Player, parse_zone_group_state
+from custom_components.sonos_upnp.upnp.topology import (
+    Player,
+    ZoneGroup,
+    parse_zone_group_state,
+)
 from tests.emulator.household import Household
 from tests.emulator.scenarios import home_theater, large
 
@@ -32,3 +36,16 @@ def test_parsed_players_are_ordinary_frozen_players(household: Household) -> Non
             player.room_name = "Elsewhere"  # type: ignore[misc]
         with pytest.raises(AttributeError):
             player.extra = 1  # type: ignore[attr-defined]
+
+
+def test_parsed_groups_are_ordinary_frozen_groups() -> None:
+    topology = parse_zone_group_state(large(16, seed=3).zone_group_state())
+    for group in topology.groups:
+        built = ZoneGroup(group.group_id, group.coordinator_uuid, group.members)
+        assert type(group) is ZoneGroup
+        assert group == built
+        assert hash(group) == hash(built)
+        assert repr(group) == repr(built)
+        assert pickle.loads(pickle.dumps(group)) == group  # noqa: S301
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            group.group_id = "elsewhere"  # type: ignore[misc]

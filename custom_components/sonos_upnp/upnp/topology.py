@@ -175,6 +175,19 @@ class ZoneGroup:
         )
 
 
+class _ZoneGroupDraft:
+    """A ZoneGroup under construction, as _PlayerDraft is for a Player."""
+
+    __slots__ = ZoneGroup.__slots__
+
+    def __init__(
+        self, group_id: str, coordinator_uuid: str, members: tuple[Player, ...]
+    ) -> None:
+        self.group_id = group_id
+        self.coordinator_uuid = coordinator_uuid
+        self.members = members
+
+
 @dataclass(frozen=True, slots=True)
 class VanishedDevice:
     """A player the household knows but cannot currently reach."""
@@ -420,7 +433,11 @@ def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup |
         # Seen mid-regroup: the first player listed stands in, and roles follow.
         coordinator_uuid = players[0].uuid
         players = _parse_players(members, coordinator_uuid, group_id)
-    return ZoneGroup(group_id or coordinator_uuid, coordinator_uuid, tuple(players))
+    group = _ZoneGroupDraft(
+        group_id or coordinator_uuid, coordinator_uuid, tuple(players)
+    )
+    group.__class__ = ZoneGroup  # type: ignore[assignment]
+    return cast("ZoneGroup", group)
 
 
 def _parse_players(
