@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, cast
+from typing import Final
 from urllib.parse import urlsplit
 
 from .exceptions import UpnpResponseError
@@ -51,6 +51,8 @@ _TRUE_VALUES: Final = frozenset({"1", "true", "yes"})
 _PLAIN_LOCATION: Final = re.compile(
     r"http://([0-9]{1,3}(?:\.[0-9]{1,3}){3})(?::([0-9]{1,5}))?(?=[/?#]|\Z)"
 )
+_match_plain_location: Final = _PLAIN_LOCATION.match
+_DEFAULT_PORT_TEXT: Final = str(DEFAULT_PORT)
 _MAX_PORT: Final = 65535
 # Channels that make a bonded player part of another player's room.
 _SATELLITE_CHANNELS: Final = frozenset({"SW", "LR", "RR"})
@@ -66,6 +68,11 @@ class PlayerRole(StrEnum):
     BRIDGE = "bridge"
     # Reserved for callers listing a VanishedDevice alongside live players.
     VANISHED = "vanished"
+
+
+# Looked up once per player: module constants are cheaper than enum attributes.
+_COORDINATOR: Final = PlayerRole.COORDINATOR
+_MEMBER_ROLE: Final = PlayerRole.MEMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,11 +330,18 @@ class TopologyBuilder:
     def start(self, name: str, attributes: _Attributes) -> None:
         """Classify an element by its parent and keep what the topology needs."""
         open_kinds = self.open_kinds
-        # The bulk of every document first: a member of the open group.
-        if name == "ZoneGroupMember" and open_kinds and open_kinds[-1] == _GROUP:
-            self.members.append((attributes, False))
-            open_kinds.append(_MEMBER)
-            return
+        # The bulk of every document first: groups and their members.
+        if open_kinds:
+            parent = open_kinds[-1]
+            if parent == _GROUP and name == "ZoneGroupMember":
+                self.members.append((attributes, False))
+                open_kinds.append(_MEMBER)
+                return
+            if parent == _GROUPS and name == "ZoneGroup":
+                self.group_attributes = attributes
+                self.members = []
+                open_kinds.append(_GROUP)
+                return
         open_kinds.append(self._classify(name, attributes))
 
     def _classify(self, name: str, attributes: _Attributes) -> int:
@@ -437,7 +451,7 @@ def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup |
         group_id or coordinator_uuid, coordinator_uuid, tuple(players)
     )
     group.__class__ = ZoneGroup  # type: ignore[assignment]
-    return cast("ZoneGroup", group)
+    return group  # type: ignore[return-value]
 
 
 def _parse_players(
@@ -468,7 +482,13 @@ def _parse_player(
     uuid = get("UUID", "").strip()
     if not uuid:
         return None
-    host, port = _parse_location(get("Location", ""))
+    location = get("Location", "")
+    plain = _match_plain_location(location)
+    if plain is not None and plain[2] == _DEFAULT_PORT_TEXT:  # the usual Location
+        host: str | None = plain[1]
+        port = DEFAULT_PORT
+    else:
+        host, port = _parse_location(location)
     if host is None:
         return None
     invisible = get("Invisible", "0")
@@ -489,7 +509,7 @@ def _parse_player(
             ht_sat_chan_map_set=ht_sat_chan_map_set,
         )
     else:  # a plain player, by far the most common
-        role = PlayerRole.COORDINATOR if uuid == coordinator_uuid else PlayerRole.MEMBER
+        role = _COORDINATOR if uuid == coordinator_uuid else _MEMBER_ROLE
     # int() of a decimal string cannot fail; anything else takes _parse_int.
     generation = get("SWGen")
     boot_seq = get("BootSeq")
@@ -513,7 +533,7 @@ def _parse_player(
         ht_sat_chan_map_set,
     )
     player.__class__ = Player  # type: ignore[assignment]
-    return cast("Player", player)
+    return player  # type: ignore[return-value]
 
 
 def _is_true(flag: str) -> bool:
