@@ -65,13 +65,15 @@ class ZoneGroupStateReader:
     document, and the total number of documents handed to the full parse.
     """
 
-    __slots__ = ("_memo", "full_parses", "parsed_groups", "reused_groups")
+    __slots__ = ("_keys", "_memo", "full_parses", "parsed_groups", "reused_groups")
 
     def __init__(self) -> None:
         """Start without any remembered group."""
         # The groups of the last document read, by their exact bytes (without
         # the end tag); bounded by the document size cap.
         self._memo: _Memo = {}
+        # The keys of the last document's groups, in document order.
+        self._keys: list[bytes] = []
         self.parsed_groups = 0
         self.reused_groups = 0
         self.full_parses = 0
@@ -85,6 +87,7 @@ class ZoneGroupStateReader:
             except _NotForTheSkeletonError, UpnpResponseError:
                 pass
         self._memo = {}
+        self._keys = []
         self.parsed_groups = self.reused_groups = 0
         self.full_parses += 1
         return parse_zone_group_state(text)
@@ -99,9 +102,11 @@ class ZoneGroupStateReader:
         new: dict[int, tuple[bytes, int]] = {}
         run: list[bytes] | None = None
         length = 0
+        previous = self._keys
+        keys: list[bytes] = []
         # Every part but the last ends where a group's end tag begins.
         parts = raw.split(_GROUP_END)
-        for part in parts[:-1]:
+        for index, part in enumerate(parts[:-1]):
             start = part.rfind(_GROUP_START)
             if start < 0:
                 raise _NotForTheSkeletonError
@@ -113,6 +118,12 @@ class ZoneGroupStateReader:
                 length += start
                 if before.strip(_XML_SPACE):
                     run = None
+            # Usually the group at the same place as last time: compared, the
+            # key of last time is used, whose hash is known (hashing every
+            # group's bytes anew would cost a tenth of the read).
+            if index < len(previous) and previous[index] == key:
+                key = previous[index]
+            keys.append(key)
             if key not in memo:
                 run = None
                 new[length] = (key, length + len(key))
@@ -136,6 +147,7 @@ class ZoneGroupStateReader:
         run_parser(parser, skeleton)
         topology = builder.topology()
         self._memo = builder.next_memo
+        self._keys = keys
         self.parsed_groups = len(new)
         self.reused_groups = sum(len(keys) for keys in runs.values())
         return topology
