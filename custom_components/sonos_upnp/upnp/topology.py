@@ -483,8 +483,10 @@ def _parse_player(
     if not uuid:
         return None
     location = get("Location", "")
+    # The usual Location, http://IPv4:1400/...: matched unstripped, it would
+    # match stripped too, to the same; _parse_location reads any other.
     plain = _match_plain_location(location)
-    if plain is not None and plain[2] == _DEFAULT_PORT_TEXT:  # the usual Location
+    if plain is not None and plain[2] == _DEFAULT_PORT_TEXT:
         host: str | None = plain[1]
         port = DEFAULT_PORT
     else:
@@ -585,17 +587,13 @@ def _channel_map(value: str) -> dict[str, tuple[str, ...]]:
 
 def _parse_location(location: str) -> tuple[str | None, int]:
     """Return (host, port) of a device description URL; port defaults to 1400."""
-    # Unstripped first: what matches so matches stripped too, to the same.
-    plain = _PLAIN_LOCATION.match(location)
-    if plain is None:
-        location = location.strip()
-        plain = _PLAIN_LOCATION.match(location)
-    if plain is not None:
+    location = location.strip()
+    if (plain := _PLAIN_LOCATION.match(location)) is not None:
         plain_port = int(plain[2] or 0)
         if plain_port <= _MAX_PORT:
             return plain[1], plain_port or DEFAULT_PORT
     try:
-        parts = urlsplit(location.strip())
+        parts = urlsplit(location)
         port = parts.port
     except ValueError:
         return None, DEFAULT_PORT

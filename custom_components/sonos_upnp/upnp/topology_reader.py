@@ -149,7 +149,7 @@ class ZoneGroupStateReader:
         self._memo = builder.next_memo
         self._keys = keys
         self.parsed_groups = len(new)
-        self.reused_groups = sum(len(keys) for keys in runs.values())
+        self.reused_groups = sum(len(run_keys) for run_keys in runs.values())
         return topology
 
 
