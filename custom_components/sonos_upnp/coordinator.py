@@ -44,6 +44,7 @@ from .upnp.exceptions import UpnpClientError, UpnpConnectionError, UpnpError
 from .upnp.listener import EventListener
 from .upnp.staggered import first_answer
 from .upnp.topology import HouseholdTopology, Player, parse_zone_group_state
+from .upnp.topology_reader import ZoneGroupStateReader
 
 # UPnP error a household answers GetZoneGroupState with when it is too large.
 ZONE_GROUP_STATE_TOO_LARGE = 501
@@ -118,6 +119,8 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         self.events = HouseholdEvents(hass, self)
         self.alarm_problems = AlarmListProblems(entry.title)
         self._zone_group_state_xml: str | None = None
+        # Events repeat the household: only the groups that changed are parsed.
+        self.topology_reader = ZoneGroupStateReader()
         self.alarm_playback = AlarmPlayback(hass, self)
         self.devices = HouseholdDevices(hass, self)
         self.reachability = HouseholdReachability(hass, entry.entry_id, entry.title)
@@ -330,7 +333,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         if xml == self._zone_group_state_xml or (state := self.state) is None:
             return
         try:
-            topology = parse_zone_group_state(xml)
+            topology = self.topology_reader.read(xml)
         except UpnpClientError as err:
             LOGGER.debug("Ignoring a ZoneGroupState event: %s", err)
             return

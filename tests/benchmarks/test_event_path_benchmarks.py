@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -46,11 +47,7 @@ from homeassistant.core import (
 )
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from custom_components.sonos_upnp import coordinator as coordinator_module
-from custom_components.sonos_upnp.upnp.topology import (
-    HouseholdTopology,
-    parse_zone_group_state,
-)
+from custom_components.sonos_upnp.upnp.topology import HouseholdTopology
 from tests.common import wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.household import Household
@@ -278,18 +275,22 @@ async def one_player_group_change(
 
     monkeypatch.setattr(StateMachine, "async_set_internal", counting)
     parse: list[float] = []
+    reader = coordinator.topology_reader
 
     def timed_parse(xml: str) -> HouseholdTopology:
         started = time.thread_time()
         try:
-            return parse_zone_group_state(xml)
+            return reader.read(xml)
         finally:
             # Only the benchmark's own events: a real topology event may still
             # arrive from the emulator meanwhile.
             if measuring:
                 parse.append(time.thread_time() - started)
 
-    monkeypatch.setattr(coordinator_module, "parse_zone_group_state", timed_parse)
+    # The coordinator's own reader, which remembers the groups of the last event.
+    monkeypatch.setattr(
+        coordinator, "topology_reader", SimpleNamespace(read=timed_parse)
+    )
     durations: list[float] = []
     cpu: list[float] = []
 

@@ -11,6 +11,11 @@ third of SoCo's time (p50), measured in the same run. Every round parses
 a document no parser has seen (one attribute differs), so no cache can help;
 the two parsers take turns in small blocks, so both meet the same load from
 other processes.
+
+The event case is measured apart: the coordinator's ZoneGroupStateReader
+against SoCo on a sequence of documents that each differ from the one before
+in one group (one player's BootSeq), as topology events do. Each parser reads
+the whole sequence in order, so the reader always knows the document before.
 """
 
 import itertools
@@ -26,9 +31,12 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from soco.zonegroupstate import ZoneGroupState
 
 from custom_components.sonos_upnp.upnp.topology import parse_zone_group_state
+from custom_components.sonos_upnp.upnp.topology_reader import ZoneGroupStateReader
 from tests.emulator.scenarios import large
 
 GOAL_RATIO = 3.0
+# The event case: the reader parses one group of the household, SoCo all.
+EVENT_GOAL_RATIO = {64: 10.0, 8: 3.0}
 ROUNDS = {64: 300, 8: 1500}
 BLOCK = 10  # rounds one parser runs before the other takes its turn
 KIB = 1024
@@ -55,6 +63,22 @@ def fresh_documents(text: str) -> Iterator[str]:
         yield re.sub(r'BootSeq="\d+"', f'BootSeq="{boot_seq}"', text, count=1)
 
 
+def event_documents(text: str) -> Iterator[str]:
+    """Yield the document as events would: each one player's BootSeq further.
+
+    The players take turns, so each document differs from the one before in
+    one group, and never repeats.
+    """
+    parts = re.split(r'BootSeq="\d+"', text)
+    boot_seqs = [1000] * (len(parts) - 1)
+    for player in itertools.cycle(range(len(boot_seqs))):
+        boot_seqs[player] += 1
+        yield "".join(
+            part + (f'BootSeq="{boot_seqs[index]}"' if index < len(boot_seqs) else "")
+            for index, part in enumerate(parts)
+        )
+
+
 class SocoParser:
     """SoCo's own processing of a ZoneGroupState payload, without network."""
 
@@ -72,13 +96,15 @@ def percentile(durations: list[float], fraction: float) -> float:
 
 
 def take_turns(
-    parsers: dict[str, Callable[[str], Any]], documents: Iterator[str], rounds: int
+    parsers: dict[str, Callable[[str], Any]],
+    documents: dict[str, Iterator[str]],
+    rounds: int,
 ) -> dict[str, list[float]]:
-    """Time each parser on its own fresh documents, in alternating blocks."""
+    """Time each parser on the documents it is given, in alternating blocks."""
     durations: dict[str, list[float]] = {name: [] for name in parsers}
     for _ in range(0, rounds, BLOCK):
         for name, parse in parsers.items():
-            block = [next(documents) for _ in range(BLOCK)]
+            block = [next(documents[name]) for _ in range(BLOCK)]
             for text in block:
                 started = time.perf_counter()
                 parse(text)
@@ -97,23 +123,13 @@ def test_parse_zone_group_state_against_soco(
     soco = SocoParser()
 
     if benchmark.enabled:
+        # Both draw from the same fresh documents.
         durations = take_turns(
             {"sonos_upnp": parse_zone_group_state, "soco": soco},
-            documents,
+            {"sonos_upnp": documents, "soco": documents},
             ROUNDS[players],
         )
-        for name, measured in durations.items():
-            for label, fraction in (("min", 0.0), ("p50", 0.5), ("p99", 0.99)):
-                ms = percentile(measured, fraction) * 1000
-                benchmark.extra_info[f"{name}_{label}_ms"] = round(ms, 3)
-        ratio = percentile(durations["soco"], 0.5) / percentile(
-            durations["sonos_upnp"], 0.5
-        )
-        benchmark.extra_info["soco_p50_over_sonos_upnp_p50"] = round(ratio, 2)
-        # Less swayed by other processes: the longer parse is preempted more.
-        benchmark.extra_info["soco_min_over_sonos_upnp_min"] = round(
-            min(durations["soco"]) / min(durations["sonos_upnp"]), 2
-        )
+        ratio = report(benchmark, "sonos_upnp", durations)
         benchmark.extra_info["document_bytes"] = len(text)
         print(f"\n{players} players, {len(text)} bytes: {benchmark.extra_info}")  # noqa: T201
 
@@ -139,6 +155,59 @@ def test_parse_zone_group_state_against_soco(
     }
     if benchmark.enabled:
         assert ratio >= GOAL_RATIO, benchmark.extra_info
+
+
+@pytest.mark.parametrize("players", [64, 8])
+def test_incremental_reader_on_events_against_soco(
+    benchmark: BenchmarkFixture, caplog: pytest.LogCaptureFixture, players: int
+) -> None:
+    caplog.set_level(logging.WARNING, logger="soco")
+    text = household_document(players)
+    reader = ZoneGroupStateReader()
+    soco = SocoParser()
+    parsers: dict[str, Callable[[str], Any]] = {
+        "sonos_upnp_reader": reader.read,
+        "soco": soco,
+    }
+    sequences = {name: event_documents(text) for name in parsers}
+    for name, parse in parsers.items():  # each knows the document before
+        parse(next(sequences[name]))
+
+    if benchmark.enabled:
+        durations = take_turns(parsers, sequences, ROUNDS[players])
+        ratio = report(benchmark, "sonos_upnp_reader", durations)
+        benchmark.extra_info["groups_parsed_per_event"] = reader.parsed_groups
+        print(f"\n{players} players, events: {benchmark.extra_info}")  # noqa: T201
+
+    documents = sequences["sonos_upnp_reader"]
+    topology = benchmark.pedantic(
+        reader.read, setup=lambda: ((next(documents),), {}), rounds=ROUNDS[players]
+    )
+
+    # The reader parsed one group per event and read what the cold parse reads.
+    assert (reader.parsed_groups, reader.full_parses) == (1, 0)
+    last = next(documents)
+    assert reader.read(last) == parse_zone_group_state(last)
+    assert len(topology.players) == players
+    if benchmark.enabled:
+        assert ratio >= EVENT_GOAL_RATIO[players], benchmark.extra_info
+
+
+def report(
+    benchmark: BenchmarkFixture, ours: str, durations: dict[str, list[float]]
+) -> float:
+    """Keep min/p50/p99 of each parser; return SoCo's p50 over ours."""
+    for name, measured in durations.items():
+        for label, fraction in (("min", 0.0), ("p50", 0.5), ("p99", 0.99)):
+            ms = percentile(measured, fraction) * 1000
+            benchmark.extra_info[f"{name}_{label}_ms"] = round(ms, 3)
+    ratio = percentile(durations["soco"], 0.5) / percentile(durations[ours], 0.5)
+    benchmark.extra_info[f"soco_p50_over_{ours}_p50"] = round(ratio, 2)
+    # Less swayed by other processes: the longer parse is preempted more.
+    benchmark.extra_info[f"soco_min_over_{ours}_min"] = round(
+        min(durations["soco"]) / min(durations[ours]), 2
+    )
+    return ratio
 
 
 def test_streaming_keeps_one_group_in_memory() -> None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, NoReturn, Protocol
 from xml.etree.ElementTree import Element, ParseError
-from xml.parsers.expat import ExpatError, ParserCreate
+from xml.parsers.expat import ExpatError, ParserCreate, XMLParserType
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -42,8 +42,8 @@ def local_name(tag: str) -> str:
 _NAMED_REFERENCES: Final = (b"&lt;", b"&gt;", b"&amp;", b"&quot;", b"&apos;")
 
 
-def _repair_stray_ampersands(raw: bytes) -> bytes:
-    """Escape each "&" that starts no reference (see _STRAY_AMPERSAND)."""
+def repair_ampersands(raw: bytes) -> bytes:
+    """Escape the stray "&" Sonos firmware leaves in text (idempotent)."""
     ampersands = raw.count(b"&")
     if not ampersands or ampersands == sum(map(raw.count, _NAMED_REFERENCES)):
         return raw
@@ -63,7 +63,7 @@ def _capped_bytes(data: bytes | str, max_bytes: int) -> bytes:
 
 def parse_xml(data: bytes | str, *, max_bytes: int = MAX_BODY_BYTES) -> Element:
     """Parse untrusted XML, repairing stray ampersands, refusing anything hostile."""
-    raw = _repair_stray_ampersands(_capped_bytes(data, max_bytes))
+    raw = repair_ampersands(_capped_bytes(data, max_bytes))
     try:
         element: Element = fromstring(
             raw, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -111,7 +111,19 @@ def stream_xml(
     """
     raw = _capped_bytes(data, max_bytes)
     if repair:
-        raw = _repair_stray_ampersands(raw)
+        raw = repair_ampersands(raw)
+    run_parser(secure_parser(start, end, text), raw)
+
+
+def secure_parser(
+    start: StartHandler, end: EndHandler, text: TextHandler | None = None
+) -> XMLParserType:
+    """Return an expat parser for untrusted XML: no DTD, no entity declaration.
+
+    For callers that need more of expat than stream_xml gives, such as the
+    byte offset of an element: run it with run_parser on bytes whose size
+    the caller capped and that went through repair_ampersands.
+    """
     # The namespace separator ElementTree uses: prefixes must be bound. Names
     # are not interned: for one pass that costs more than it saves (~7%).
     parser = ParserCreate(None, "}", intern=None)
@@ -126,6 +138,11 @@ def stream_xml(
         # Adjacent pieces (text around each reference) arrive joined.
         parser.buffer_text = True
         parser.CharacterDataHandler = text
+    return parser
+
+
+def run_parser(parser: XMLParserType, raw: bytes) -> None:
+    """Parse a whole document; any refusal becomes UpnpResponseError."""
     try:
         parser.Parse(raw, True)  # noqa: FBT003 - isfinal is positional-only
     # LookupError: an unknown encoding named in the XML declaration.

@@ -51,6 +51,8 @@ _TRUE_VALUES: Final = frozenset({"1", "true", "yes"})
 _PLAIN_LOCATION: Final = re.compile(
     r"http://([0-9]{1,3}(?:\.[0-9]{1,3}){3})(?::([0-9]{1,5}))?(?=[/?#]|\Z)"
 )
+_match_plain_location: Final = _PLAIN_LOCATION.match
+_DEFAULT_PORT_TEXT: Final = str(DEFAULT_PORT)
 _MAX_PORT: Final = 65535
 # Channels that make a bonded player part of another player's room.
 _SATELLITE_CHANNELS: Final = frozenset({"SW", "LR", "RR"})
@@ -66,6 +68,11 @@ class PlayerRole(StrEnum):
     BRIDGE = "bridge"
     # Reserved for callers listing a VanishedDevice alongside live players.
     VANISHED = "vanished"
+
+
+# Looked up once per player: module constants are cheaper than enum attributes.
+_COORDINATOR: Final = PlayerRole.COORDINATOR
+_MEMBER_ROLE: Final = PlayerRole.MEMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,49 @@ class Player:
             PlayerRole.COORDINATOR,
             PlayerRole.MEMBER,
         }
+
+
+class _PlayerDraft:
+    """A Player under construction: the same slots, stored without ceremony.
+
+    A frozen dataclass stores each field through object.__setattr__, about a
+    microsecond per player here, a tenth of the parse of a large household.
+    A draft stores the fields directly, then becomes a Player: the layouts
+    are the same, so the __class__ assignment is allowed, and the result is
+    a Player in every respect (type, equality, hash, immutability).
+    """
+
+    __slots__ = Player.__slots__
+
+    def __init__(  # noqa: PLR0917 - positional, in Player's field order
+        self,
+        uuid: str,
+        room_name: str,
+        host: str,
+        port: int,
+        software_version: str | None,
+        software_generation: int | None,
+        boot_seq: int | None,
+        invisible: bool,
+        is_zone_bridge: bool,
+        role: PlayerRole,
+        group_id: str | None,
+        channel_map_set: str | None,
+        ht_sat_chan_map_set: str | None,
+    ) -> None:
+        self.uuid = uuid
+        self.room_name = room_name
+        self.host = host
+        self.port = port
+        self.software_version = software_version
+        self.software_generation = software_generation
+        self.boot_seq = boot_seq
+        self.invisible = invisible
+        self.is_zone_bridge = is_zone_bridge
+        self.role = role
+        self.group_id = group_id
+        self.channel_map_set = channel_map_set
+        self.ht_sat_chan_map_set = ht_sat_chan_map_set
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +180,19 @@ class ZoneGroup:
         return (
             f"{coordinator.room_name} + {others}" if others else coordinator.room_name
         )
+
+
+class _ZoneGroupDraft:
+    """A ZoneGroup under construction, as _PlayerDraft is for a Player."""
+
+    __slots__ = ZoneGroup.__slots__
+
+    def __init__(
+        self, group_id: str, coordinator_uuid: str, members: tuple[Player, ...]
+    ) -> None:
+        self.group_id = group_id
+        self.coordinator_uuid = coordinator_uuid
+        self.members = members
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,14 +269,10 @@ def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
     its first player. Anything that is not well-formed ZoneGroupState XML
     raises UpnpResponseError.
     """
-    reader = _ZoneGroupStateReader()
+    builder = TopologyBuilder()
     # Streamed, no tree: each group is built as its element closes.
-    stream_xml(_to_xml_bytes(text), reader.start, reader.end)
-    if not reader.has_groups:
-        raise UpnpResponseError("ZoneGroupState without ZoneGroups")
-    return HouseholdTopology(
-        groups=tuple(reader.groups), vanished=tuple(reader.vanished)
-    )
+    stream_xml(_to_xml_bytes(text), builder.start, builder.end)
+    return builder.topology()
 
 
 type _Attributes = dict[str, str]
@@ -242,8 +301,8 @@ _CHILD_KINDS: Final[tuple[Mapping[str, int], ...]] = (
 )
 
 
-class _ZoneGroupStateReader:
-    """Build groups and vanished devices from the elements stream_xml reports.
+class TopologyBuilder:
+    """Build groups and vanished devices from the elements expat reports.
 
     Only the first ZoneGroups and VanishedDevices of the root count; unknown
     elements and everything inside them are skipped. What it built is only
@@ -261,6 +320,7 @@ class _ZoneGroupStateReader:
     )
 
     def __init__(self) -> None:
+        """Start before the root element."""
         self.groups: list[ZoneGroup] = []
         self.vanished: list[VanishedDevice] = []
         self.has_groups = False
@@ -273,11 +333,27 @@ class _ZoneGroupStateReader:
     def start(self, name: str, attributes: _Attributes) -> None:
         """Classify an element by its parent and keep what the topology needs."""
         open_kinds = self.open_kinds
+        # The bulk of every document first: groups and their members.
+        if open_kinds:
+            parent = open_kinds[-1]
+            if parent == _GROUP and name == "ZoneGroupMember":
+                self.members.append((attributes, False))
+                open_kinds.append(_MEMBER)
+                return
+            if parent == _GROUPS and name == "ZoneGroup":
+                self.group_attributes = attributes
+                self.members = []
+                open_kinds.append(_GROUP)
+                return
+        open_kinds.append(self._classify(name, attributes))
+
+    def _classify(self, name: str, attributes: _Attributes) -> int:
+        """Return what an element is, and keep what the topology needs of it."""
         if "}" in name:
             name = local_name(name)
+        open_kinds = self.open_kinds
         if not open_kinds:
-            open_kinds.append(self._root_kind(name))
-            return
+            return self._root_kind(name)
         kind = _CHILD_KINDS[open_kinds[-1]].get(name, _IGNORED)
         if kind == _MEMBER:
             self.members.append((attributes, False))
@@ -301,7 +377,7 @@ class _ZoneGroupStateReader:
         elif kind == _VANISHED:
             kind = _IGNORED if self.has_vanished else _VANISHED
             self.has_vanished = True
-        open_kinds.append(kind)
+        return kind
 
     def end(self, _name: str) -> None:
         """Close the innermost element; a closing group is built."""
@@ -309,6 +385,14 @@ class _ZoneGroupStateReader:
             group = _parse_group(self.group_attributes, self.members)
             if group is not None:
                 self.groups.append(group)
+
+    def topology(self) -> HouseholdTopology:
+        """Return what was built, once the whole document parsed."""
+        if not self.has_groups:
+            raise UpnpResponseError("ZoneGroupState without ZoneGroups")
+        return HouseholdTopology(
+            groups=tuple(self.groups), vanished=tuple(self.vanished)
+        )
 
     def _root_kind(self, name: str) -> int:
         match name:
@@ -359,31 +443,30 @@ def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup |
     players = _parse_players(members, coordinator_uuid, group_id)
     if not players:
         return None
-    if coordinator_uuid not in [player.uuid for player in players]:
+    # Most groups are one player, their coordinator: no list to search.
+    if players[0].uuid != coordinator_uuid and coordinator_uuid not in [
+        player.uuid for player in players
+    ]:
         # Seen mid-regroup: the first player listed stands in, and roles follow.
         coordinator_uuid = players[0].uuid
         players = _parse_players(members, coordinator_uuid, group_id)
-    return ZoneGroup(
-        group_id=group_id or coordinator_uuid,
-        coordinator_uuid=coordinator_uuid,
-        members=tuple(players),
+    group = _ZoneGroupDraft(
+        group_id or coordinator_uuid, coordinator_uuid, tuple(players)
     )
+    group.__class__ = ZoneGroup  # type: ignore[assignment]
+    return group  # type: ignore[return-value]
 
 
 def _parse_players(
     members: list[_Member], coordinator_uuid: str, group_id: str | None
 ) -> list[Player]:
     """Build the players of a group that we can identify and reach."""
-    return [
-        player
-        for attributes, is_satellite in members
-        if (
-            player := _parse_player(
-                attributes, is_satellite, coordinator_uuid, group_id
-            )
-        )
-        is not None
-    ]
+    players = []
+    for attributes, is_satellite in members:
+        player = _parse_player(attributes, is_satellite, coordinator_uuid, group_id)
+        if player is not None:
+            players.append(player)
+    return players
 
 
 def _parse_player(
@@ -395,18 +478,32 @@ def _parse_player(
     """Build one player from a ZoneGroupMember's or Satellite's attributes.
 
     None for a player without a UUID or a usable Location: it cannot be
-    talked to.
+    talked to. Run for every player of every document, so the common case
+    (flags "0"/"1", plain numbers) is read without the general conversions.
     """
-    uuid = attributes.get("UUID", "").strip()
+    get = attributes.get
+    uuid = get("UUID", "").strip()
     if not uuid:
         return None
-    host, port = _parse_location(attributes.get("Location", ""))
+    location = get("Location", "")
+    # The usual Location, http://IPv4:1400/...: matched unstripped, it would
+    # match stripped too, to the same; _parse_location reads any other.
+    plain = _match_plain_location(location)
+    if plain is not None and plain[2] == _DEFAULT_PORT_TEXT:
+        host: str | None = plain[1]
+        port = DEFAULT_PORT
+    else:
+        host, port = _parse_location(location)
     if host is None:
         return None
-    invisible = attributes.get("Invisible", "0").strip().lower() in _TRUE_VALUES
-    is_zone_bridge = attributes.get("IsZoneBridge", "0").strip().lower() in _TRUE_VALUES
-    channel_map_set = attributes.get("ChannelMapSet") or None
-    ht_sat_chan_map_set = attributes.get("HTSatChanMapSet") or None
+    invisible = get("Invisible", "0")
+    is_invisible = invisible == "1" or (invisible != "0" and _is_true(invisible))
+    zone_bridge = get("IsZoneBridge", "0")
+    is_zone_bridge = zone_bridge == "1" or (
+        zone_bridge != "0" and _is_true(zone_bridge)
+    )
+    channel_map_set = get("ChannelMapSet") or None
+    ht_sat_chan_map_set = get("HTSatChanMapSet") or None
     if is_satellite or is_zone_bridge or channel_map_set or ht_sat_chan_map_set:
         role = _role(
             uuid,
@@ -417,23 +514,36 @@ def _parse_player(
             ht_sat_chan_map_set=ht_sat_chan_map_set,
         )
     else:  # a plain player, by far the most common
-        role = PlayerRole.COORDINATOR if uuid == coordinator_uuid else PlayerRole.MEMBER
-    # Positional, in field order: keywords would cost a tenth of the parse.
-    return Player(
+        role = _COORDINATOR if uuid == coordinator_uuid else _MEMBER_ROLE
+    # int() of a decimal string cannot fail; anything else takes _parse_int.
+    generation = get("SWGen")
+    boot_seq = get("BootSeq")
+    player = _PlayerDraft(
         uuid,
-        attributes.get("ZoneName", ""),
+        get("ZoneName", ""),
         host,
         port,
-        attributes.get("SoftwareVersion") or None,
-        _parse_int(attributes.get("SWGen")),
-        _parse_int(attributes.get("BootSeq")),
-        invisible,
+        get("SoftwareVersion") or None,
+        int(generation)
+        if generation is not None and generation.isdecimal()
+        else _parse_int(generation),
+        int(boot_seq)
+        if boot_seq is not None and boot_seq.isdecimal()
+        else _parse_int(boot_seq),
+        is_invisible,
         is_zone_bridge,
         role,
         group_id,
         channel_map_set,
         ht_sat_chan_map_set,
     )
+    player.__class__ = Player  # type: ignore[assignment]
+    return player  # type: ignore[return-value]
+
+
+def _is_true(flag: str) -> bool:
+    """Read a boolean attribute as Sonos writes it ("1"), or spelled out."""
+    return flag.strip().lower() in _TRUE_VALUES
 
 
 def _role(  # noqa: PLR0911 - one return per role keeps the precedence readable
