@@ -19,7 +19,10 @@ Goals: alarm p99 at any spacing from 0.1 s to 2 s within 2x of the p99 for
 well-spaced (2 s) changes; topology change to state at least 2x faster than
 core at p50 and p99; one player changing group writes all states in at most
 1.5 ms p99 on 64 players and 0.5 ms p99 on 8 (the event path; parsing the
-ZoneGroupState is measured in the same events and reported beside it).
+ZoneGroupState is measured in the same events and reported beside it). Those
+two were set on a machine where SoCo parsed the 64-player ZoneGroupState in
+1.89 ms; the benchmark measures that yardstick in the same run and scales
+the goals by it (the machines here differ by 1.5-2.5x from run to run).
 Event times are reported as wall time and as CPU time of the event loop's
 thread; on a shared machine the CPU time is the figure to compare. The
 topology-to-state latency is mostly the NOTIFY's way from the emulator
@@ -32,7 +35,7 @@ import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,12 +51,21 @@ from homeassistant.core import (
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from custom_components.sonos_upnp.upnp.topology import HouseholdTopology
+from tests.benchmarks.test_parse_benchmarks import (
+    SocoParser,
+    fresh_documents,
+    household_document,
+)
 from tests.common import wait_for, wait_for_subscriptions
 from tests.conftest import entry_for
 from tests.emulator.household import Household
 from tests.emulator.pytest_plugin import HouseholdFactory
 from tests.test_alarms import add_emulated_alarm
-from tests.test_event_path import wait_for_switch
+from tests.test_event_path import (
+    notifications_sent,
+    wait_for_notifications,
+    wait_for_switch,
+)
 
 ALARM_SPACINGS = (0.1, 0.5, 1.2, 2.0)
 WELL_SPACED = 2.0
@@ -64,8 +76,18 @@ TOPOLOGY_SAMPLES = 60
 EVENT_ROUNDS = 200
 # A player joining another's group changes the group sensors of both and the
 # coordinator sensor of the one joining; nothing else they show (next alarm,
-# the alarm state of both groups, the snooze buttons) changes.
+# the alarm state of both groups, the snooze buttons) changes. Leaving, the
+# same three change, and the alarm entities of the player that left are
+# unavailable until its own AVTransport events arrive.
 GROUP_CHANGE_WRITES = 3
+PLAYBACK_ENTITIES = 3  # alarm playing, alarm snoozed, snooze button
+# The issue's goals for one player changing group, p99 of the event's CPU
+# time (parse and state writes), on a machine where SoCo parsed the
+# 64-player ZoneGroupState in YARDSTICK_AT_GOAL (p50); scaled to this one.
+GOAL_64_PLAYERS_MS = 1.5
+GOAL_8_PLAYERS_MS = 0.5
+YARDSTICK_AT_GOAL = 0.00189
+YARDSTICK_ROUNDS = 100
 # Below this the ratio of two p99s says more about the machine than the code.
 LATENCY_FLOOR = 0.010
 
@@ -230,40 +252,51 @@ async def test_topology_change_to_state_on_4_players(
     benchmark.pedantic(summary_ms, args=(samples,), rounds=1)
 
 
+@dataclass
+class GroupChangeFigures:
+    """What one_player_group_change measured."""
+
+    durations: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    parse: list[float] = field(default_factory=list)
+    # State writes of each event that joins, and of each that leaves.
+    join_writes: list[int] = field(default_factory=list)
+    leave_writes: list[int] = field(default_factory=list)
+
+
 async def one_player_group_change(
-    benchmark: BenchmarkFixture,
     hass: HomeAssistant,
     household: Household,
     rounds: int,
     monkeypatch: pytest.MonkeyPatch,
-) -> tuple[list[float], list[float], list[float], int]:
+) -> GroupChangeFigures:
     """Apply topologies that differ in one player's group as events.
 
-    Return the wall and CPU time of each event (parse and state writes), the
-    CPU time of its parsing, and the entity state writes per event.
+    A player joins another's group, then leaves it, in turn. Between two
+    events the event loop runs until what the first set off has settled, as
+    between two real events: subscriptions follow the group's coordinator,
+    and the alarm state of the player that left is known again. (Applied
+    back to back instead, with warm caches and nothing following, the same
+    events take about a third of the time; that is not what happens.)
     CPU time (of this thread) leaves out what other processes on a shared
     machine take from us.
     """
-    # The initial events of 64 players take a while; they need not be in.
-    entry = await set_up(hass, household, events_flow=False)
+    entry = await set_up(hass, household)
     coordinator = entry.runtime_data.coordinator
-    # Two topologies that differ in one player's group, applied in turn.
-    first = household.zone_group_state()
-    household.join(household.players[-3], household.players[-1])
-    second = household.zone_group_state()
+    moving, joined = household.players[-3], household.players[-1]
+    # The player starts in the group it will leave and join again.
+    household.join(moving, joined)
     await wait_for(
         hass,
         lambda: (
-            coordinator.data.topology.group_of(household.players[-3].uuid)
-            == coordinator.data.topology.group_of(household.players[-1].uuid)
+            coordinator.data.topology.group_of(moving.uuid)
+            == coordinator.data.topology.group_of(joined.uuid)
         ),
     )
+    await wait_for_subscriptions(hass, coordinator, events_flow=True)
     await hass.async_block_till_done()
-    states = itertools.cycle([first, second])
     writes = 0
-    # Only the benchmark's own events count: the follow-ups they cause
-    # (subscriptions moving with a coordinator, a real topology event from
-    # the emulator) run after them.
+    # Only the benchmark's own events count, not what they set off after.
     measuring = False
     original = StateMachine.async_set_internal
 
@@ -274,42 +307,121 @@ async def one_player_group_change(
         original(self, *args)
 
     monkeypatch.setattr(StateMachine, "async_set_internal", counting)
-    parse: list[float] = []
     reader = coordinator.topology_reader
+    figures = GroupChangeFigures()
 
     def timed_parse(xml: str) -> HouseholdTopology:
         started = time.thread_time()
         try:
             return reader.read(xml)
         finally:
-            # Only the benchmark's own events: a real topology event may still
-            # arrive from the emulator meanwhile.
             if measuring:
-                parse.append(time.thread_time() - started)
+                figures.parse.append(time.thread_time() - started)
 
     # The coordinator's own reader, which remembers the groups of the last event.
     monkeypatch.setattr(
         coordinator, "topology_reader", SimpleNamespace(read=timed_parse)
     )
-    durations: list[float] = []
-    cpu: list[float] = []
 
-    def apply_event() -> None:
-        nonlocal measuring
-        xml = next(states)
-        measuring = True
+    def apply_event(*, joining: bool) -> None:
+        nonlocal writes, measuring
+        # The household changes for real, so that a re-read agrees; its own
+        # events of the change arrive after this one and change nothing.
+        nonlocal sent
+        sent = notifications_sent(household)
+        if joining:
+            household.join(moving, joined)
+        else:
+            household.leave(moving)
+        xml = household.zone_group_state()
+        parsed = len(figures.parse)
+        writes, measuring = 0, True
         started, cpu_started = time.perf_counter(), time.thread_time()
         coordinator.async_topology_changed(xml)
-        cpu.append(time.thread_time() - cpu_started)
-        durations.append(time.perf_counter() - started)
+        cpu = time.thread_time() - cpu_started
+        duration = time.perf_counter() - started
         measuring = False
+        # An event of the emulator's may have brought this topology already:
+        # then this one did nothing, and counts for nothing.
+        if len(figures.parse) > parsed:
+            figures.cpu.append(cpu)
+            figures.durations.append(duration)
+            (figures.join_writes if joining else figures.leave_writes).append(writes)
 
-    benchmark.pedantic(apply_event, rounds=rounds, iterations=1)
-    await hass.async_block_till_done()
+    playback = coordinator.alarm_playback
+
+    sent = notifications_sent(household)
+    topology_subscriptions = sum(
+        len(player.gena.for_service("ZoneGroupTopology"))
+        for player in household.players
+    )
+
+    async def settled() -> None:
+        # Every player's own event of the change is in (they change nothing).
+        await wait_for_notifications(hass, household, sent, topology_subscriptions)
+        # The player that left coordinates a group of its own: its alarm
+        # state is known once its AVTransport subscription sent its state.
+        await wait_for(hass, lambda: playback.playback_of(moving.uuid) is not None)
+        await hass.async_block_till_done()
+
+    for index in itertools.count():
+        if len(figures.cpu) == rounds or index == 3 * rounds:
+            break
+        apply_event(joining=index % 2 == 1)
+        await settled()
     monkeypatch.undo()
-    assert len(parse) == len(cpu)
+    assert len(figures.parse) == len(figures.cpu) == rounds
     await hass.config_entries.async_unload(entry.entry_id)
-    return durations, cpu, parse, writes // len(durations)
+    return figures
+
+
+def machine_speed(rounds: int) -> float:
+    """Return SoCo's p50 time to parse the 64-player ZoneGroupState, in s.
+
+    The yardstick the issue's absolute goals were set against: on the
+    machine they were measured on it was 1.89 ms.
+    """
+    soco = SocoParser()
+    documents = fresh_documents(household_document(64))
+    durations = []
+    for _ in range(rounds):
+        text = next(documents)
+        started = time.thread_time()
+        soco(text)
+        durations.append(time.thread_time() - started)
+    return percentile(durations, 0.50)
+
+
+async def group_change_benchmark(
+    benchmark: BenchmarkFixture,
+    hass: HomeAssistant,
+    household: Household,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    goal_ms: float,
+) -> None:
+    """Measure one player changing group; hold the event to the goal."""
+    rounds = QUICK_SAMPLES if benchmark.disabled else EVENT_ROUNDS
+    speed_rounds = 1 if benchmark.disabled else YARDSTICK_ROUNDS
+    speed_before = machine_speed(speed_rounds)
+    figures = await one_player_group_change(hass, household, rounds, monkeypatch)
+    speed = (speed_before + machine_speed(speed_rounds)) / 2
+    cpu = report_event_path(benchmark, name, figures)
+    # What a player's move changes: see GROUP_CHANGE_WRITES.
+    assert set(figures.join_writes) == {GROUP_CHANGE_WRITES}
+    assert set(figures.leave_writes) == {GROUP_CHANGE_WRITES + PLAYBACK_ENTITIES}
+    scaled_goal_ms = goal_ms * speed / YARDSTICK_AT_GOAL
+    benchmark.extra_info[f"soco_parse_64_p50_ms_{name}"] = round(speed * 1000, 3)
+    benchmark.extra_info[f"goal_p99_ms_{name}"] = round(scaled_goal_ms, 3)
+    print(  # noqa: T201
+        f"machine: SoCo parses 64 players in {speed * 1000:.3f} ms "
+        f"(1.89 ms where the goal was set): goal {goal_ms} ms "
+        f"is {scaled_goal_ms:.3f} ms here"
+    )
+    benchmark.pedantic(summary_ms, args=(figures.cpu,), rounds=1)
+    if not benchmark.disabled and cpu["p99_ms"] > scaled_goal_ms:
+        # Kept in sight rather than failing every benchmark run (issue 11).
+        pytest.xfail(f"goal not met: p99 {cpu['p99_ms']} > {scaled_goal_ms:.3f} ms")
 
 
 async def test_one_player_changes_group_on_64_players(
@@ -319,12 +431,9 @@ async def test_one_player_changes_group_on_64_players(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     household = await emulator_household_factory("large64", seed=23)
-    rounds = QUICK_SAMPLES if benchmark.disabled else EVENT_ROUNDS
-    durations, cpu, parse, writes = await one_player_group_change(
-        benchmark, hass, household, rounds, monkeypatch
+    await group_change_benchmark(
+        benchmark, hass, household, monkeypatch, "64_players", GOAL_64_PLAYERS_MS
     )
-    report_event_path(benchmark, "64_players", durations, cpu, parse, writes)
-    assert writes == GROUP_CHANGE_WRITES
 
 
 async def test_one_player_changes_group_on_8_players(
@@ -334,27 +443,27 @@ async def test_one_player_changes_group_on_8_players(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     household = await emulator_household_factory("singles", players=8, seed=24)
-    rounds = QUICK_SAMPLES if benchmark.disabled else EVENT_ROUNDS
-    durations, cpu, parse, writes = await one_player_group_change(
-        benchmark, hass, household, rounds, monkeypatch
+    await group_change_benchmark(
+        benchmark, hass, household, monkeypatch, "8_players", GOAL_8_PLAYERS_MS
     )
-    report_event_path(benchmark, "8_players", durations, cpu, parse, writes)
-    assert writes == GROUP_CHANGE_WRITES
 
 
 def report_event_path(
-    benchmark: BenchmarkFixture,
-    name: str,
-    durations: list[float],
-    cpu: list[float],
-    parse: list[float],
-    writes: int,
-) -> None:
+    benchmark: BenchmarkFixture, name: str, figures: GroupChangeFigures
+) -> dict[str, float]:
     """Record the event, parse and event-without-parse figures."""
-    record(benchmark, f"event_wall_{name}", durations)
-    record(benchmark, f"event_cpu_{name}", cpu)
-    record(benchmark, f"parse_cpu_{name}", parse)
-    without_parse = [event - parsing for event, parsing in zip(cpu, parse, strict=True)]
+    record(benchmark, f"event_wall_{name}", figures.durations)
+    cpu = record(benchmark, f"event_cpu_{name}", figures.cpu)
+    record(benchmark, f"parse_cpu_{name}", figures.parse)
+    without_parse = [
+        event - parsing
+        for event, parsing in zip(figures.cpu, figures.parse, strict=True)
+    ]
     record(benchmark, f"event_cpu_without_parse_{name}", without_parse)
-    benchmark.extra_info[f"state_writes_per_event_{name}"] = writes
-    print(f"state writes per event ({name}): {writes}")  # noqa: T201
+    for kind, writes in (
+        ("join", figures.join_writes),
+        ("leave", figures.leave_writes),
+    ):
+        benchmark.extra_info[f"state_writes_per_{kind}_{name}"] = sorted(set(writes))
+        print(f"state writes per {kind} ({name}): {sorted(set(writes))}")  # noqa: T201
+    return cpu
