@@ -44,8 +44,10 @@ _NAMED_REFERENCES: Final = (b"&lt;", b"&gt;", b"&amp;", b"&quot;", b"&apos;")
 
 def repair_ampersands(raw: bytes) -> bytes:
     """Escape the stray "&" Sonos firmware leaves in text (idempotent)."""
+    if b"&" not in raw:  # the usual case; a look is cheaper than a count
+        return raw
     ampersands = raw.count(b"&")
-    if not ampersands or ampersands == sum(map(raw.count, _NAMED_REFERENCES)):
+    if ampersands == sum(map(raw.count, _NAMED_REFERENCES)):
         return raw
     return _STRAY_AMPERSAND.sub(b"&amp;", raw)
 
