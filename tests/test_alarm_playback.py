@@ -474,6 +474,46 @@ async def test_a_room_leaving_a_ringing_group_shows_its_own_state(
     states.unsub()
 
 
+async def test_a_member_taking_over_a_ringing_group_names_its_alarm(
+    hass: HomeAssistant, grouped: tuple[Household, MockConfigEntry]
+) -> None:
+    household, entry = grouped
+    living, kitchen = household.players[:2]
+    alarm_id = alarm_at(household, 0, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    log = EventLog(hass, kitchen)
+    household.fire_alarm(alarm_id)
+    playing = "binary_sensor.kitchen_alarm_playing"
+    await wait_for(hass, lambda: log.types() == ["alarm_started"])
+    states = SeenStates(hass, alarm_entities(kitchen))
+
+    # The coordinator leaves: the kitchen coordinates and plays on. Its own
+    # transport said "ringing" while a member; now it is asked which alarm.
+    household.leave(living)
+    await wait_for(
+        hass,
+        lambda: (
+            state_of(hass, "binary_sensor.living_room_alarm_playing").state == STATE_OFF
+        ),
+    )
+    await wait_for(
+        hass,
+        lambda: (
+            state_of(hass, playing).state == STATE_ON
+            and state_of(hass, playing).attributes.get("alarm_id") == alarm_id
+        ),
+    )
+    await hass.async_block_till_done()
+    assert kitchen.group_coordinator is kitchen
+    assert state_of(hass, playing).attributes["alarm_source"] == "speaker"
+    assert STATE_UNAVAILABLE not in [
+        state for seen in states.seen.values() for state in seen
+    ]
+    # The group rang on: no second alarm_started.
+    assert log.types().count("alarm_started") == 1
+    states.unsub()
+
+
 async def test_a_members_own_values_never_show_for_its_group(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,

@@ -247,6 +247,7 @@ class Household:
             for other in others:
                 other.coordinator = successor
             self._group_ids.pop(successor.uuid, None)
+            self.alarm_playback.hand_over(player, successor)
         self._group_ids.pop(player.uuid, None)
 
     def join(self, player: Player, target: Player) -> None:
