@@ -6,10 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -19,6 +26,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sonos_upnp.const import DOMAIN
+from custom_components.sonos_upnp.upnp.catalog import Service
 from tests.common import (
     device_id_of,
     subscription_rows,
@@ -30,6 +38,7 @@ from tests.emulator.household import Household
 from tests.emulator.player import Player
 from tests.emulator.pytest_plugin import HouseholdFactory
 from tests.test_alarms import add_emulated_alarm
+from tests.test_diagnostics import pseudonym
 
 
 def state_of(hass: HomeAssistant, entity_id: str) -> Any:
@@ -169,10 +178,8 @@ async def test_grouped_rooms_all_hear_the_alarm(
 ) -> None:
     household, entry = grouped
     living, kitchen, bedroom = household.players[:3]
-    # Only group coordinators' AVTransport is subscribed.
-    assert avtransport_players(entry) == {
-        p.uuid for p in household.players if p.group_coordinator is p
-    }
+    # Every room's AVTransport is subscribed, members' too.
+    assert avtransport_players(entry) == {p.uuid for p in household.visible_players}
     alarm_id = alarm_at(household, 0, timedelta(0))
     await wait_for_alarms(hass, entry, 1)
     logs = {
@@ -366,29 +373,215 @@ async def test_snooze_duration_is_validated(
     assert not ringing.snoozed
 
 
-async def test_subscriptions_follow_group_changes(
+def subscription_requests(household: Household) -> tuple[int, int]:
+    """Return the SUBSCRIBEs (not renewals) and UNSUBSCRIBEs players answered."""
+    return (
+        sum(p.gena.requests.subscribe for p in household.players),
+        sum(p.gena.requests.unsubscribe for p in household.players),
+    )
+
+
+def speaker_sids(household: Household) -> dict[str, set[str]]:
+    """Return the subscriptions each player holds, by player."""
+    return {p.uuid: set(p.gena.subscriptions) for p in household.players}
+
+
+class SeenStates:
+    """Every state some entities go through, from now on."""
+
+    def __init__(self, hass: HomeAssistant, entity_ids: list[str]) -> None:
+        """Listen to the entities' state changes."""
+        self.seen: dict[str, list[str]] = {entity_id: [] for entity_id in entity_ids}
+
+        @callback
+        def changed(event: Event[EventStateChangedData]) -> None:
+            if (new := event.data["new_state"]) is not None:
+                self.seen[event.data["entity_id"]].append(new.state)
+
+        self.unsub = async_track_state_change_event(hass, entity_ids, changed)
+
+
+def alarm_entities(player: Player) -> list[str]:
+    """Return the entities of a player that show its group's alarm playback."""
+    prefix = slug(player)
+    return [
+        f"binary_sensor.{prefix}_alarm_playing",
+        f"binary_sensor.{prefix}_alarm_snoozed",
+        f"button.{prefix}_snooze_alarm",
+    ]
+
+
+async def test_a_group_change_moves_no_subscription(
     hass: HomeAssistant, grouped: tuple[Household, MockConfigEntry]
 ) -> None:
     household, entry = grouped
     living, kitchen, bedroom = household.players[:3]
-    assert bedroom.uuid in avtransport_players(entry)
-    assert kitchen.uuid not in avtransport_players(entry)
+    requests = subscription_requests(household)
+    sids = speaker_sids(household)
+    states = SeenStates(hass, alarm_entities(kitchen) + alarm_entities(bedroom))
 
-    household.join(bedroom, living)  # Bedroom's group now follows Office
+    household.join(bedroom, living)  # Office coordinates its group alone now
     household.leave(kitchen)  # Kitchen coordinates itself
-    household.topology_changed()
-    coordinators = {p.uuid for p in household.players if p.group_coordinator is p}
+    await wait_for(
+        hass, lambda: state_of(hass, "sensor.kitchen_group").state == "Kitchen"
+    )
     await wait_for(
         hass,
-        lambda: avtransport_players(entry) == coordinators,
-        describe=lambda: avtransport_players(entry),
+        lambda: state_of(hass, "sensor.bedroom_group").state == "Living Room + 1",
     )
-    assert kitchen.uuid in coordinators
-    assert bedroom.uuid not in coordinators
-    await wait_for_subscriptions(hass, entry.runtime_data.coordinator, events_flow=True)
-    # The old coordinator's subscription is gone from the speaker too.
-    await wait_for(hass, lambda: not bedroom.gena.for_service("AVTransport"))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # Counted on the speakers: not one SUBSCRIBE or UNSUBSCRIBE, same SIDs.
+    assert subscription_requests(household) == requests
+    assert speaker_sids(household) == sids
+    assert avtransport_players(entry) == {p.uuid for p in household.visible_players}
+    # Neither room's alarm entities were unavailable for a moment.
+    assert states.seen == {entity_id: [] for entity_id in states.seen}
+    for entity_id in alarm_entities(kitchen) + alarm_entities(bedroom):
+        assert state_of(hass, entity_id).state != STATE_UNAVAILABLE
     assert state_of(hass, "binary_sensor.kitchen_alarm_playing").state == STATE_OFF
+    states.unsub()
+
+
+async def test_a_room_leaving_a_ringing_group_shows_its_own_state(
+    hass: HomeAssistant, grouped: tuple[Household, MockConfigEntry]
+) -> None:
+    household, entry = grouped
+    kitchen = household.players[1]
+    alarm_id = alarm_at(household, 0, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    log = EventLog(hass, kitchen)
+    household.fire_alarm(alarm_id)
+    playing = "binary_sensor.kitchen_alarm_playing"
+    await wait_for(hass, lambda: log.types() == ["alarm_started"])
+    assert state_of(hass, playing).state == STATE_ON
+    states = SeenStates(hass, alarm_entities(kitchen))
+
+    # The alarm keeps ringing in the living room; the kitchen stops playing.
+    household.leave(kitchen)
+    await wait_for(hass, lambda: state_of(hass, playing).state == STATE_OFF)
+    await hass.async_block_till_done()
+    assert STATE_UNAVAILABLE not in [
+        state for seen in states.seen.values() for state in seen
+    ]
+    # Off at once, or (the topology event first) on until the kitchen's own
+    # AVTransport event comes: never unknown.
+    assert states.seen[playing][-1:] == [STATE_OFF]
+    assert set(states.seen[playing]) <= {STATE_ON, STATE_OFF}
+    assert state_of(hass, "binary_sensor.living_room_alarm_playing").state == STATE_ON
+    # Leaving a group is no alarm of the room's starting or stopping.
+    assert log.types() == ["alarm_started"]
+    states.unsub()
+
+
+async def test_a_member_taking_over_a_ringing_group_names_its_alarm(
+    hass: HomeAssistant, grouped: tuple[Household, MockConfigEntry]
+) -> None:
+    household, entry = grouped
+    living, kitchen = household.players[:2]
+    alarm_id = alarm_at(household, 0, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    log = EventLog(hass, kitchen)
+    household.fire_alarm(alarm_id)
+    playing = "binary_sensor.kitchen_alarm_playing"
+    await wait_for(hass, lambda: log.types() == ["alarm_started"])
+    states = SeenStates(hass, alarm_entities(kitchen))
+
+    # The coordinator leaves: the kitchen coordinates and plays on. Its own
+    # transport said "ringing" while a member; now it is asked which alarm.
+    household.leave(living)
+    await wait_for(
+        hass,
+        lambda: (
+            state_of(hass, "binary_sensor.living_room_alarm_playing").state == STATE_OFF
+        ),
+    )
+    await wait_for(
+        hass,
+        lambda: (
+            state_of(hass, playing).state == STATE_ON
+            and state_of(hass, playing).attributes.get("alarm_id") == alarm_id
+        ),
+    )
+    await hass.async_block_till_done()
+    assert kitchen.group_coordinator is kitchen
+    assert state_of(hass, playing).attributes["alarm_source"] == "speaker"
+    assert STATE_UNAVAILABLE not in [
+        state for seen in states.seen.values() for state in seen
+    ]
+    # The group rang on: no second alarm_started.
+    assert log.types().count("alarm_started") == 1
+    states.unsub()
+
+
+async def test_a_members_own_values_never_show_for_its_group(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    grouped: tuple[Household, MockConfigEntry],
+) -> None:
+    household, entry = grouped
+    living, kitchen = household.players[:2]
+    alarm_id = alarm_at(household, 0, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    household.fire_alarm(alarm_id)
+    playing = "binary_sensor.kitchen_alarm_playing"
+    await wait_for(hass, lambda: state_of(hass, playing).state == STATE_ON)
+    # The kitchen's own AVTransport goes stale: it last said "ringing".
+    kitchen.faults.drop_events = True
+
+    household.alarm_playback.end(living)
+    # The group shows its coordinator's state.
+    await wait_for(hass, lambda: state_of(hass, playing).state == STATE_OFF)
+    assert state_of(hass, "binary_sensor.living_room_alarm_playing").state == STATE_OFF
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    rows = {row["player"]: row for row in diagnostics["household"]["alarm_playback"]}
+    assert rows[pseudonym(household, kitchen.uuid)]["alarm_running"] == "1"
+    assert rows[pseudonym(household, kitchen.uuid)]["shown_for_group"] is False
+    assert rows[pseudonym(household, living.uuid)]["alarm_running"] == "0"
+    assert rows[pseudonym(household, living.uuid)]["shown_for_group"] is True
+
+
+async def test_a_members_failing_avtransport_leaves_its_group_known(
+    hass: HomeAssistant, emulator_household_factory: HouseholdFactory
+) -> None:
+    household = await emulator_household_factory("groups", seed=12)
+    living, kitchen = household.players[:2]
+    real_handle = kitchen.gena.handle
+
+    async def refuse_avtransport(
+        request: web.Request, service: Service
+    ) -> web.StreamResponse:
+        if service.name == "AVTransport" and request.method == "SUBSCRIBE":
+            return web.Response(status=500)
+        return await real_handle(request, service)
+
+    kitchen.gena.handle = refuse_avtransport  # type: ignore[method-assign]
+    entry = entry_for(household)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(
+        hass,
+        lambda: any(
+            row["failing"]
+            for row in subscription_rows(coordinator)
+            if row["player"] == kitchen.uuid and row["service"] == "AVTransport"
+        ),
+    )
+    alarm_id = alarm_at(household, 0, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    playing = "binary_sensor.kitchen_alarm_playing"
+    assert state_of(hass, playing).state == STATE_OFF
+
+    # The kitchen follows its coordinator's ringing all the same.
+    household.fire_alarm(alarm_id)
+    await wait_for(hass, lambda: state_of(hass, playing).state == STATE_ON)
+    for entity_id in alarm_entities(kitchen):
+        assert state_of(hass, entity_id).state != STATE_UNAVAILABLE
+    assert living.group_coordinator is living
+    kitchen.gena.handle = real_handle  # type: ignore[method-assign]
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 async def test_unknown_state_is_unavailable_and_diagnostics_show_feeds(

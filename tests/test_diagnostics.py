@@ -75,9 +75,8 @@ async def test_entry_diagnostics(
     names = sorted(group["name"] for group in data["topology"]["groups"])
     assert names == ["Bedroom", "Living Room + 1"]
     rows = data["subscriptions"]
-    # ZoneGroupTopology on 3 players, AlarmClock on 2, AVTransport on the 2
-    # group coordinators.
-    assert len(rows) == 7
+    # ZoneGroupTopology and AVTransport on 3 players, AlarmClock on 2.
+    assert len(rows) == 8
     for row in rows:
         assert row["active"] is True
         assert row["events_seen"] is True
@@ -110,7 +109,7 @@ async def test_device_diagnostics(
     assert result["available"] is True
     assert result["group"] == player.room_name
     assert result["alarms"] == []
-    # Bedroom coordinates its own group: its AVTransport too.
+    # Every room: its ZoneGroupTopology and its AVTransport.
     assert {row["service"] for row in result["subscriptions"]} == {
         "ZoneGroupTopology",
         "AVTransport",

@@ -282,15 +282,30 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
     assert group.state == "Living Room + 1"
     assert state_is(hass, "binary_sensor.kitchen_alarm_playing", "off")()
 
-    # Leaving, the kitchen coordinates a group of its own: until its own
-    # AVTransport events arrive nobody knows whether its alarm rings.
+    # Leaving, the kitchen coordinates a group of its own and shows its own
+    # AVTransport state, known all along: the same three writes, and its
+    # alarm entities never change (not even to unavailable for a moment).
     await wait_for_subscriptions(hass, coordinator, events_flow=True)
-    playing = PlaybackStates(hass, "binary_sensor.kitchen_alarm_playing")
+    await hass.async_block_till_done()
+    state_writes.clear()
+    kitchen_playback = entities_of_players(hass, {second.uuid}, PLAYBACK_KEYS)
+    assert len(kitchen_playback) == len(PLAYBACK_KEYS)
+    playback = [PlaybackStates(hass, entity_id) for entity_id in kitchen_playback]
+    sent = notifications_sent(household)
     household.leave(second)
-    await wait_for(hass, state_is(hass, "sensor.kitchen_group", "Kitchen"))
-    await wait_for(hass, state_is(hass, "binary_sensor.kitchen_alarm_playing", "off"))
-    assert playing.seen == ["unavailable", "off"]
-    playing.unsub()
+    await wait_for_notifications(hass, household, sent, len(household.players))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_is(hass, "sensor.kitchen_group", "Kitchen")()
+    assert state_writes.entities() == {
+        "sensor.kitchen_group",
+        "sensor.living_room_group",
+        "binary_sensor.kitchen_group_coordinator",
+    }
+    assert sum(state_writes.counts.values()) == 3
+    assert [states.seen for states in playback] == [[]] * len(playback)
+    assert state_is(hass, "binary_sensor.kitchen_alarm_playing", "off")()
+    for states in playback:
+        states.unsub()
     await unload(hass, entry)
 
 

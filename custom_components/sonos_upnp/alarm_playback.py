@@ -1,7 +1,9 @@
 """Alarms while they play: per-group state, what fires when, snooze and stop.
 
-Each group coordinator's AVTransport feed reports AlarmRunning,
-SnoozeRunning and RestartPending for its group. When an alarm starts
+Every room's AVTransport feed reports AlarmRunning, SnoozeRunning and
+RestartPending; a group shows (and fires for) its coordinator's only. A
+member's values are kept, so a room that leaves its group knows its own
+state at once, but never show while it is a member. When an alarm starts
 ringing, GetRunningAlarmProperties on the coordinator names it, and every
 room of the group hears of that exact alarm. A coordinator that does not
 answer it falls back to inference: the enabled alarm of the group whose
@@ -96,7 +98,7 @@ def alarms_starting_at(
 
 @dataclass(slots=True)
 class GroupPlayback:
-    """The alarm state of one group, from its coordinator's AVTransport."""
+    """The alarm state of one room's AVTransport; its group's if it coordinates."""
 
     transport: AlarmTransport = field(default_factory=AlarmTransport)
     # The alarm that plays (or last played) and how we know it.
@@ -121,7 +123,14 @@ class AlarmPlayback:
         """Start knowing nothing: no AVTransport event has arrived yet."""
         self.hass = hass
         self.coordinator = coordinator
-        self._groups: dict[str, GroupPlayback] = {}
+        # By room: every room's own AVTransport state.
+        self._by_room: dict[str, GroupPlayback] = {}
+        # Members whose transport rings without us having asked which alarm:
+        # asked once they coordinate a group.
+        self._unnamed: set[str] = set()
+        # Rooms whose events as a coordinator have told its state: their
+        # next changes are the alarm's.
+        self._coordinating: set[str] = set()
         # The rooms last told about each group, so a room that left hears too.
         self._rooms: dict[str, set[str]] = {}
         self._state_listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -142,16 +151,17 @@ class AlarmPlayback:
         coordinator_uuid = self.group_coordinator_of(uuid)
         if coordinator_uuid is None:
             return None
-        playback = self._groups.get(coordinator_uuid)
+        playback = self._by_room.get(coordinator_uuid)
         if playback is None or playback.phase is None:
             return None
         return playback
 
     def diagnostics(self) -> list[dict[str, Any]]:
-        """Describe every group's alarm state."""
+        """Describe every room's alarm state and whether its group shows it."""
         return [
             {
-                "coordinator": uuid,
+                "player": uuid,
+                "shown_for_group": self.group_coordinator_of(uuid) == uuid,
                 "alarm_running": playback.transport.alarm_running,
                 "snooze_running": playback.transport.snooze_running,
                 "restart_pending": playback.transport.restart_pending,
@@ -160,7 +170,7 @@ class AlarmPlayback:
                 "logged_start_time": playback.logged_start_time,
                 "source": playback.source,
             }
-            for uuid, playback in sorted(self._groups.items())
+            for uuid, playback in sorted(self._by_room.items())
         ]
 
     # Listeners ----------------------------------------------------------------
@@ -195,7 +205,7 @@ class AlarmPlayback:
         """Tell the rooms of the group, and those that just left it."""
         rooms = self._group_rooms(coordinator_uuid)
         told = self._rooms.pop(coordinator_uuid, set()) | rooms
-        if coordinator_uuid in self._groups:
+        if coordinator_uuid in self._by_room:
             self._rooms[coordinator_uuid] = rooms
         for uuid in sorted(told):
             for listener in list(self._state_listeners.get(uuid, ())):
@@ -211,24 +221,34 @@ class AlarmPlayback:
     # What the feeds report ----------------------------------------------------
 
     @callback
-    def async_transport_event(
-        self, coordinator_uuid: str, last_change: Mapping[str, str]
-    ) -> None:
-        """Take the alarm variables of a coordinator's AVTransport event."""
-        playback = self._groups.setdefault(coordinator_uuid, GroupPlayback())
-        known = coordinator_uuid in self._rooms
+    def async_transport_event(self, uuid: str, last_change: Mapping[str, str]) -> None:
+        """Take the alarm variables of a room's AVTransport event.
+
+        Only a coordinator's change fires events and names the alarm; a
+        member's is kept for when it coordinates a group of its own.
+        """
+        playback = self._by_room.setdefault(uuid, GroupPlayback())
         before = playback.phase
         playback.transport = playback.transport.updated(last_change)
         after = playback.phase
+        if self.group_coordinator_of(uuid) != uuid:
+            # Nobody shows it. Once the room coordinates, its first event
+            # tells the state: a change from regrouping is not an alarm's.
+            self._coordinating.discard(uuid)
+            if after is AlarmPhase.RINGING:
+                self._unnamed.add(uuid)
+            else:
+                self._unnamed.discard(uuid)
+            return
+        known = uuid in self._coordinating
+        self._coordinating.add(uuid)
         if known and before == after:
             return
         # The first event of a feed tells the state, not a change.
         if known and after is AlarmPhase.RINGING:
-            self._async_identify(coordinator_uuid, playback, previous=before)
+            self._async_identify(uuid, playback, previous=before)
         elif known and after is AlarmPhase.SNOOZED:
-            self._fire(
-                self._group_rooms(coordinator_uuid), ALARM_SNOOZED, self._data(playback)
-            )
+            self._fire(self._group_rooms(uuid), ALARM_SNOOZED, self._data(playback))
         elif (
             known
             and after is AlarmPhase.IDLE
@@ -238,19 +258,35 @@ class AlarmPlayback:
                 AlarmPhase.SNOOZED,
             }
         ):
-            self._fire(
-                self._group_rooms(coordinator_uuid), ALARM_STOPPED, self._data(playback)
-            )
+            self._fire(self._group_rooms(uuid), ALARM_STOPPED, self._data(playback))
         elif not known and after is AlarmPhase.RINGING:
             # Subscribed while an alarm plays: name it, without an event.
-            self._async_identify(coordinator_uuid, playback, previous=None, fire=False)
-        self._notify_state(coordinator_uuid)
+            self._async_identify(uuid, playback, previous=None, fire=False)
+        self._notify_state(uuid)
 
     @callback
-    def async_forget(self, coordinator_uuid: str) -> None:
-        """Forget a group's state: its feed is gone or failing."""
-        if self._groups.pop(coordinator_uuid, None) is not None:
-            self._notify_state(coordinator_uuid)
+    def async_forget(self, uuid: str) -> None:
+        """Forget a room's state: its feed is gone or failing."""
+        self._unnamed.discard(uuid)
+        self._coordinating.discard(uuid)
+        if self._by_room.pop(uuid, None) is not None:
+            self._notify_state(uuid)
+
+    @callback
+    def async_groups_changed(self) -> None:
+        """Name the alarm of a ringing member that now coordinates its group.
+
+        The group rang before (no event fires); its new coordinator's
+        transport did not say which alarm while it was a member.
+        """
+        if not self._unnamed:
+            return
+        for uuid in sorted(self._unnamed):
+            if self.group_coordinator_of(uuid) == uuid:
+                self._unnamed.discard(uuid)
+                self._async_identify(
+                    uuid, self._by_room[uuid], previous=None, fire=False
+                )
 
     @callback
     def async_run_sequence(self, value: str) -> None:
@@ -289,6 +325,7 @@ class AlarmPlayback:
         previous: AlarmPhase | None,
         fire: bool = True,
     ) -> None:
+        self._unnamed.discard(coordinator_uuid)
         playback.generation += 1
         generation = playback.generation
         rooms = self._group_rooms(coordinator_uuid)
@@ -325,7 +362,7 @@ class AlarmPlayback:
                     coordinator_uuid,
                     err,
                 )
-        playback = self._groups.get(coordinator_uuid)
+        playback = self._by_room.get(coordinator_uuid)
         if playback is None or playback.generation != generation:
             return
         if running is not None:

@@ -476,6 +476,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                     self.logger.exception(
                         "Unexpected error updating a listener of %s", self.name
                     )
+        self.alarm_playback.async_groups_changed()
 
     @callback
     def async_add_listener(

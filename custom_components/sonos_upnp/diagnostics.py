@@ -132,8 +132,8 @@ async def async_get_device_diagnostics(
             "alarm_playback": [
                 row
                 for row in coordinator.alarm_playback.diagnostics()
-                if row["coordinator"]
-                == coordinator.alarm_playback.group_coordinator_of(uuid)
+                if row["player"]
+                in {uuid, coordinator.alarm_playback.group_coordinator_of(uuid)}
             ],
         },
         TO_REDACT,

@@ -149,15 +149,10 @@ def subscriptions_affected(
     """Return whether the subscriptions may need to follow the change.
 
     They follow the visible players, their addresses, their boot sequence (a
-    reboot forgets subscriptions), which of them answer and which coordinate
-    a group (AVTransport is subscribed on each group's coordinator); a member
-    moving between groups with the same coordinators is none of that.
+    reboot forgets subscriptions) and which of them answer; grouping is none
+    of that (every visible player has the same subscriptions).
     """
     if changes.players is None:
-        return True
-    if {group.coordinator_uuid for group in before.groups} != {
-        group.coordinator_uuid for group in after.groups
-    }:
         return True
     for uuid in changes.players:
         old, new = before.player(uuid), after.player(uuid)

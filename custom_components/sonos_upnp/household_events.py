@@ -3,9 +3,10 @@
 ZoneGroupTopology is subscribed on every visible player: each reports its own
 AlarmRunSequence and whether it answers, and any of them carries the whole
 topology. AlarmClock is household-wide, so a few players suffice.
-AVTransport belongs to a group: it is subscribed on each group's coordinator
-(and moves when the coordinator changes) for the alarm variables of its
-LastChange.
+AVTransport is subscribed on every visible player too, for the alarm
+variables of its LastChange: a group shows its coordinator's, and a room that
+leaves a group already knows its own, so a group change moves no
+subscription.
 
 A subscription whose initial event (SEQ 0) does not arrive within
 INITIAL_EVENT_TIMEOUT means the speaker cannot reach our callback URL: the
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 TOPOLOGY = "ZoneGroupTopology"
 ALARM_CLOCK = "AlarmClock"
 AVTRANSPORT = "AVTransport"
+# Subscribed on every visible player at a checked address.
+PER_PLAYER = (TOPOLOGY, AVTRANSPORT)
 # Backoff between resubscriptions while a speaker's events do not arrive.
 RETRY_DELAYS = (30.0, 60.0, 120.0, 300.0)
 # Backoff between attempts to subscribe to a player that does not answer.
@@ -123,7 +126,7 @@ class HouseholdEvents:
             ),
             key=attrgetter("uuid"),
         )
-        wanted = {(p.uuid, TOPOLOGY): p for p in players}
+        wanted = {(p.uuid, service): p for p in players for service in PER_PLAYER}
         answering = [p for p in players if data.is_available(p.uuid)] or players
         # Keep the current AlarmClock sources while they answer; top up from
         # the rest, so a new player does not move the subscriptions around.
@@ -131,10 +134,6 @@ class HouseholdEvents:
         others = [p for p in answering if (p.uuid, ALARM_CLOCK) not in self._feeds]
         for player in [*current, *others][:HOUSEHOLD_EVENT_SOURCES]:
             wanted[player.uuid, ALARM_CLOCK] = player
-        by_uuid = {player.uuid: player for player in players}
-        for group in data.topology.groups:
-            if (coordinator := by_uuid.get(group.coordinator_uuid)) is not None:
-                wanted[coordinator.uuid, AVTRANSPORT] = coordinator
         return wanted
 
     @callback
@@ -341,7 +340,8 @@ class HouseholdEvents:
         if feed.service == TOPOLOGY:
             self.coordinator.async_set_player_available(feed.uuid, available=False)
         elif feed.service == AVTRANSPORT:
-            # Until it works again, the group's alarm state is not known.
+            # Until it works again, the player's alarm state is not known (its
+            # group's is, while the player is a member and not the coordinator).
             self.coordinator.alarm_playback.async_forget(feed.uuid)
         # The subscription retries with backoff; poll until it works.
         feed.failing = True

@@ -43,6 +43,15 @@ class EventCounters:
 
 
 @dataclass(slots=True)
+class SubscriptionRequests:
+    """GENA requests one player answered (all services, any outcome)."""
+
+    subscribe: int = 0
+    renew: int = 0
+    unsubscribe: int = 0
+
+
+@dataclass(slots=True)
 class Subscription:
     """One GENA subscription: callbacks, expiry, sequence and delivery queue."""
 
@@ -153,6 +162,7 @@ class Gena:
         self._player = player
         self.subscriptions: dict[str, Subscription] = {}
         self.counters = EventCounters()
+        self.requests = SubscriptionRequests()
         self._counted = asyncio.Condition()
         # Kept-alive connections by (our address, listener's host:port).
         self._idle: dict[tuple[str, str], list[_Connection]] = {}
@@ -178,14 +188,17 @@ class Gena:
     ) -> web.StreamResponse:
         """Answer SUBSCRIBE or UNSUBSCRIBE on a service's event URL."""
         if request.method == "UNSUBSCRIBE":
+            self.requests.unsubscribe += 1
             return self._unsubscribe(request)
         sid = request.headers.get("SID")
         callback = request.headers.get("CALLBACK")
         nt = request.headers.get("NT")
         if sid is not None:
+            self.requests.renew += 1
             if callback is not None or nt is not None:
                 return web.Response(status=400)
             return self._renew(sid, service, request.headers.get("TIMEOUT"))
+        self.requests.subscribe += 1
         if nt != "upnp:event" or callback is None:
             return web.Response(status=412)
         callbacks = tuple(

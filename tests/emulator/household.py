@@ -247,6 +247,7 @@ class Household:
             for other in others:
                 other.coordinator = successor
             self._group_ids.pop(successor.uuid, None)
+            self.alarm_playback.hand_over(player, successor)
         self._group_ids.pop(player.uuid, None)
 
     def join(self, player: Player, target: Player) -> None:
@@ -255,9 +256,11 @@ class Household:
         player = player.bonded_to or player
         if player.group_coordinator is coordinator:
             return
+        alarm_variables = self._alarm_variables()
         self._hand_over(player)
         player.coordinator = coordinator
         self.topology_changed()
+        self._event_alarm_variables_changed(alarm_variables)
 
     def leave(self, player: Player) -> None:
         """Make player a standalone group (BecomeCoordinatorOfStandaloneGroup)."""
@@ -267,9 +270,26 @@ class Household:
         )
         if alone:
             return
+        alarm_variables = self._alarm_variables()
         self._hand_over(player)
         player.coordinator = player
         self.topology_changed()
+        self._event_alarm_variables_changed(alarm_variables)
+
+    def _alarm_variables(self) -> dict[str, tuple[str, str, str]]:
+        return {p.uuid: self.alarm_playback.variables(p) for p in self.visible_players}
+
+    def _event_alarm_variables_changed(
+        self, before: dict[str, tuple[str, str, str]]
+    ) -> None:
+        """Event AVTransport on the players whose group's alarm state differs.
+
+        A player events every change of its evented variables; a regrouped
+        member reports its new group's alarm variables.
+        """
+        for player in self.visible_players:
+            if before.get(player.uuid) != self.alarm_playback.variables(player):
+                player.notify("AVTransport")
 
     def vanish(self, player: Player) -> None:
         """Drop an offline player from the topology (VanishedDevices)."""

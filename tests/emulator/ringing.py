@@ -6,8 +6,9 @@ goes off makes its group ring: `AlarmRunning` 1. `SnoozeAlarm(Duration)`
 stops playback and shows `AlarmRunning` 0, `SnoozeRunning` 1 and
 `RestartPending` 1 until the duration has passed, then the alarm rings
 again. `Stop` (on the coordinator) ends it, and so does the alarm's
-configured duration (counted afresh after a snooze). Times are real seconds:
-tests use alarms and snoozes of a second or so.
+configured duration (counted afresh after a snooze). A coordinator that
+leaves its group hands the alarm over: the others play on. Times are real
+seconds: tests use alarms and snoozes of a second or so.
 """
 
 from __future__ import annotations
@@ -117,6 +118,23 @@ class AlarmPlayback:
         coordinator.transport_state = "PLAYING"
         coordinator.household.transport_changed(coordinator)
         self._schedule_end(coordinator, ringing)
+
+    def hand_over(self, coordinator: Player, successor: Player) -> None:
+        """The coordinator leaves its group: the alarm plays on at the successor."""
+        ringing = self.ringing.pop(coordinator.uuid, None)
+        if ringing is None:
+            return
+        loop = asyncio.get_running_loop()
+        remaining = (
+            max(ringing.timer.when() - loop.time(), 0.0) if ringing.timer else None
+        )
+        ringing.cancel_timer()
+        self.ringing[successor.uuid] = ringing
+        successor.transport_state = coordinator.transport_state
+        coordinator.transport_state = "STOPPED"
+        if remaining is not None:
+            then = self._restart if ringing.snoozed else self.end
+            ringing.timer = loop.call_later(remaining, then, successor)
 
     def end(self, coordinator: Player) -> None:
         """The alarm is over: stopped, or its duration has passed."""
