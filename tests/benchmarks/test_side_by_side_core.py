@@ -51,7 +51,8 @@ alarm samples per spacing):
 Topology (60 samples per side and method); "before" is our event path
 before issue 11's listener work, "middle" after it, "now" also after the
 state-write, incremental-parse and AVTransport-on-every-room work, measured
-with this same benchmark (three runs; p50 / p99 ms):
+with this same benchmark (three runs; p50 / p99 ms; "join, now" is from
+join(), "burst, now" after burst):
 
 | topology, 4 players | ours                     | core                     |
 |---------------------|--------------------------|--------------------------|
