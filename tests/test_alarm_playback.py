@@ -129,6 +129,15 @@ async def wait_for_alarms(
     await wait_for(hass, lambda: len(coordinator.data.alarms.alarms) == count)
 
 
+async def alarm_now(
+    hass: HomeAssistant, household: Household, entry: MockConfigEntry, room: int
+) -> int:
+    """Create the household's one alarm, starting now in the room; wait for it."""
+    alarm_id = alarm_at(household, room, timedelta(0))
+    await wait_for_alarms(hass, entry, 1)
+    return alarm_id
+
+
 def avtransport_players(entry: MockConfigEntry) -> set[str]:
     """Return the players whose AVTransport we subscribe to."""
     return {
@@ -180,8 +189,7 @@ async def test_grouped_rooms_all_hear_the_alarm(
     living, kitchen, bedroom = household.players[:3]
     # Every room's AVTransport is subscribed, members' too.
     assert avtransport_players(entry) == {p.uuid for p in household.visible_players}
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     logs = {
         player.uuid: EventLog(hass, player) for player in (living, kitchen, bedroom)
     }
@@ -229,8 +237,7 @@ async def test_snooze_restart_and_stop_through_actions(
 ) -> None:
     household, entry = singles
     kitchen = household.players[1]
-    alarm_id = alarm_at(household, 1, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 1)
     log = EventLog(hass, kitchen)
     playing = f"binary_sensor.{slug(kitchen)}_alarm_playing"
     snoozed = f"binary_sensor.{slug(kitchen)}_alarm_snoozed"
@@ -284,8 +291,7 @@ async def test_button_snoozes_for_the_default_duration(
 ) -> None:
     household, entry = grouped
     living, kitchen = household.players[:2]
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     household.fire_alarm(alarm_id)
     await wait_for(
         hass,
@@ -349,8 +355,7 @@ async def test_snooze_duration_is_validated(
     hass: HomeAssistant, singles: tuple[Household, MockConfigEntry], duration: int
 ) -> None:
     household, entry = singles
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     household.fire_alarm(alarm_id)
     await wait_for(
         hass,
@@ -448,8 +453,7 @@ async def test_a_room_leaving_a_ringing_group_shows_its_own_state(
 ) -> None:
     household, entry = grouped
     kitchen = household.players[1]
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     log = EventLog(hass, kitchen)
     household.fire_alarm(alarm_id)
     playing = "binary_sensor.kitchen_alarm_playing"
@@ -479,8 +483,7 @@ async def test_a_member_taking_over_a_ringing_group_names_its_alarm(
 ) -> None:
     household, entry = grouped
     living, kitchen = household.players[:2]
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     log = EventLog(hass, kitchen)
     household.fire_alarm(alarm_id)
     playing = "binary_sensor.kitchen_alarm_playing"
@@ -521,8 +524,7 @@ async def test_a_members_own_values_never_show_for_its_group(
 ) -> None:
     household, entry = grouped
     living, kitchen = household.players[:2]
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     household.fire_alarm(alarm_id)
     playing = "binary_sensor.kitchen_alarm_playing"
     await wait_for(hass, lambda: state_of(hass, playing).state == STATE_ON)
@@ -568,8 +570,7 @@ async def test_a_members_failing_avtransport_leaves_its_group_known(
             if row["player"] == kitchen.uuid and row["service"] == "AVTransport"
         ),
     )
-    alarm_id = alarm_at(household, 0, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 0)
     playing = "binary_sensor.kitchen_alarm_playing"
     assert state_of(hass, playing).state == STATE_OFF
 
@@ -686,8 +687,7 @@ async def test_speaker_trouble_is_a_home_assistant_error(
 ) -> None:
     household, entry = singles
     kitchen = household.players[1]
-    alarm_id = alarm_at(household, 1, timedelta(0))
-    await wait_for_alarms(hass, entry, 1)
+    alarm_id = await alarm_now(hass, household, entry, 1)
     household.fire_alarm(alarm_id)
     playing = f"binary_sensor.{slug(kitchen)}_alarm_playing"
     await wait_for(hass, lambda: state_of(hass, playing).state == STATE_ON)
