@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
@@ -55,6 +55,12 @@ class AlarmTransport:
     alarm_running: str | None = None
     snooze_running: str | None = None
     restart_pending: str | None = None
+    # Read once: every entity of the group asks on every state write.
+    _phase: AlarmPhase | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Read the phase from the variables."""
+        object.__setattr__(self, "_phase", self._read_phase())
 
     def updated(self, last_change: Mapping[str, str]) -> AlarmTransport:
         """Return the variables after a LastChange (absent ones stay)."""
@@ -71,6 +77,9 @@ class AlarmTransport:
         A snooze counts whether the speaker keeps AlarmRunning set during it
         or clears it until the restart.
         """
+        return self._phase
+
+    def _read_phase(self) -> AlarmPhase | None:
         snoozed = _flag(self.snooze_running)
         if snoozed:
             return AlarmPhase.SNOOZED
