@@ -135,13 +135,7 @@ class SonosUpnpAlarmBinarySensorEntity(SonosUpnpPlaybackEntity, BinarySensorEnti
 
     def _shown(self) -> Hashable | None:
         """Return whether the entity is available, its state and attributes."""
-        playback = self.coordinator.alarm_playback.playback_of(self.uuid)
-        if not self.available or playback is None:
+        if not self.available:
             return (False,)
-        description = self.entity_description
-        attributes = description.attributes_fn(playback)
-        return (
-            True,
-            description.value_fn(playback),
-            tuple(attributes.items()) if attributes else None,
-        )
+        attributes = self.extra_state_attributes
+        return (True, self.is_on, tuple(attributes.items()) if attributes else None)

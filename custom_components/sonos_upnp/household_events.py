@@ -151,12 +151,15 @@ class HouseholdEvents:
         self._sync_requested = None
         self.async_sync()
 
-    @callback
-    def async_sync(self) -> None:
-        """Subscribe new players, drop gone ones, resubscribe rebooted ones."""
+    def _cancel_requested_sync(self) -> None:
         if self._sync_requested is not None:
             self._sync_requested.cancel()
             self._sync_requested = None
+
+    @callback
+    def async_sync(self) -> None:
+        """Subscribe new players, drop gone ones, resubscribe rebooted ones."""
+        self._cancel_requested_sync()
         if self._stopped:
             return
         wanted = self._wanted()
@@ -468,9 +471,7 @@ class HouseholdEvents:
         """Unsubscribe everything and drop our repair issues."""
         self._stopped = True
         self._stopping.set()
-        if self._sync_requested is not None:
-            self._sync_requested.cancel()
-            self._sync_requested = None
+        self._cancel_requested_sync()
         feeds = list(self._feeds.values())
         self._feeds.clear()
         for feed in feeds:
