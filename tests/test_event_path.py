@@ -207,6 +207,12 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     assert not alarms_only.for_player(first.uuid, frozenset({PlayerAspect.GROUP}))
     assert alarms_only.for_alarm(4)
     assert not alarms_only.for_alarm(5)
+    # The players changed beyond their group: those whose devices may differ.
+    group_only = frozenset({PlayerAspect.GROUP})
+    assert changes.players_beyond(group_only) == frozenset()
+    assert unavailable.players_beyond(group_only) == {third.uuid}
+    assert alarms_only.players_beyond(group_only) == {first.uuid}
+    assert EVERYTHING.players_beyond(group_only) is None
 
 
 def test_an_alarm_change_concerns_the_alarm_and_its_rooms() -> None:

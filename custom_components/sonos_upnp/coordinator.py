@@ -26,6 +26,7 @@ from .const import (
 )
 from .household_changes import (
     EVERYTHING,
+    GROUP_ONLY,
     HouseholdChanges,
     PlayerAspect,
     PlayerContext,
@@ -343,7 +344,8 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             state.topology, topology, state.unavailable, unavailable
         )
         # Devices first: the platforms add entities for new players on update.
-        self.devices.async_sync(topology, changes.players)
+        # A player's device shows nothing of its group.
+        self.devices.async_sync(topology, changes.players_beyond(GROUP_ONLY))
         self._async_publish(
             self._state(topology=topology, unavailable=unavailable), changes
         )

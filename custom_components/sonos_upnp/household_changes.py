@@ -73,6 +73,16 @@ class HouseholdChanges:
             for uuid in self.players
         )
 
+    def players_beyond(self, aspects: frozenset[PlayerAspect]) -> frozenset[str] | None:
+        """Return the players that changed in more than these aspects (None: all)."""
+        if self.players is None:
+            return None
+        return frozenset(
+            uuid
+            for uuid in self.players
+            if (changed := self.aspects.get(uuid)) is None or not changed <= aspects
+        )
+
     def for_alarm(self, alarm_id: int) -> bool:
         """Return whether the alarm's entities should write their state."""
         return self.alarms is None or alarm_id in self.alarms
@@ -86,7 +96,7 @@ class PlayerContext:
 
 
 EVERYTHING = HouseholdChanges()
-_GROUP = frozenset({PlayerAspect.GROUP})
+GROUP_ONLY: Final = frozenset({PlayerAspect.GROUP})
 _ALARMS = frozenset({PlayerAspect.ALARMS})
 
 
@@ -119,7 +129,7 @@ def topology_changes(
             changed.add(uuid)
         elif old != new or old_groups(uuid) != new_groups(uuid):
             changed.add(uuid)
-            group_only[uuid] = _GROUP
+            group_only[uuid] = GROUP_ONLY
     return HouseholdChanges(frozenset(changed), frozenset(), group_only)
 
 

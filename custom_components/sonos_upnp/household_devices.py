@@ -120,11 +120,15 @@ class HouseholdDevices:
                 if (player := topology.player(uuid)) is not None
                 and player.is_visible_room
             )
-            written = {
-                uuid: last
-                for uuid, last in self._written.items()
-                if uuid not in changed
-            }
+            written = (
+                {
+                    uuid: last
+                    for uuid, last in self._written.items()
+                    if uuid not in changed
+                }
+                if changed
+                else self._written
+            )
         for player in players:
             info = self._device_info(player)
             last = self._written.get(player.uuid)
