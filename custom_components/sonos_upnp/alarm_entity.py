@@ -125,6 +125,9 @@ def async_add_alarm_entities(
 
     @callback
     def sync_alarms() -> None:
+        # Alarms come and go only with a change of the alarm list.
+        if (changed := coordinator.changes.alarms) is not None and not changed:
+            return
         current = {alarm.alarm_id for alarm in coordinator.data.alarms.alarms}
         if new := current - known:
             async_add_entities(
