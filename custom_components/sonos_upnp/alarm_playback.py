@@ -97,7 +97,7 @@ def alarms_starting_at(
 
 
 @dataclass(slots=True)
-class GroupPlayback:
+class RoomPlayback:
     """The alarm state of one room's AVTransport; its group's if it coordinates."""
 
     transport: AlarmTransport = field(default_factory=AlarmTransport)
@@ -110,7 +110,7 @@ class GroupPlayback:
 
     @property
     def phase(self) -> AlarmPhase | None:
-        """Return what the group's alarm does; None when unreadable."""
+        """Return what the room's alarm does; None when unreadable."""
         return self.transport.phase
 
 
@@ -124,7 +124,7 @@ class AlarmPlayback:
         self.hass = hass
         self.coordinator = coordinator
         # By room: every room's own AVTransport state.
-        self._by_room: dict[str, GroupPlayback] = {}
+        self._by_room: dict[str, RoomPlayback] = {}
         # Members whose transport rings without us having asked which alarm:
         # asked once they coordinate a group.
         self._unnamed: set[str] = set()
@@ -146,7 +146,7 @@ class AlarmPlayback:
         group = state.topology.group_of(uuid)
         return group.coordinator_uuid if group else None
 
-    def playback_of(self, uuid: str) -> GroupPlayback | None:
+    def playback_of(self, uuid: str) -> RoomPlayback | None:
         """Return the alarm state of the room's group; None when unknown."""
         coordinator_uuid = self.group_coordinator_of(uuid)
         if coordinator_uuid is None:
@@ -227,7 +227,7 @@ class AlarmPlayback:
         Only a coordinator's change fires events and names the alarm; a
         member's is kept for when it coordinates a group of its own.
         """
-        playback = self._by_room.setdefault(uuid, GroupPlayback())
+        playback = self._by_room.setdefault(uuid, RoomPlayback())
         before = playback.phase
         playback.transport = playback.transport.updated(last_change)
         after = playback.phase
@@ -320,7 +320,7 @@ class AlarmPlayback:
     def _async_identify(
         self,
         coordinator_uuid: str,
-        playback: GroupPlayback,
+        playback: RoomPlayback,
         *,
         previous: AlarmPhase | None,
         fire: bool = True,
@@ -396,7 +396,7 @@ class AlarmPlayback:
         ]
         return starting[0] if starting else None
 
-    def _data(self, playback: GroupPlayback) -> dict[str, Any]:
+    def _data(self, playback: RoomPlayback) -> dict[str, Any]:
         alarm = None
         if playback.alarm_id is not None and (state := self.coordinator.state):
             alarm = state.alarms.get(playback.alarm_id)

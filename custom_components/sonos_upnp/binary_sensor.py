@@ -14,7 +14,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .alarm_playback import GroupPlayback
+from .alarm_playback import RoomPlayback
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .entity import SonosUpnpPlayerEntity
 from .household_changes import PlayerAspect
@@ -67,13 +67,13 @@ class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
 class SonosUpnpAlarmBinarySensorEntityDescription(BinarySensorEntityDescription):
     """How a binary sensor reads the alarm state of the player's group."""
 
-    value_fn: Callable[[GroupPlayback], bool]
-    attributes_fn: Callable[[GroupPlayback], Mapping[str, Any] | None] = (
+    value_fn: Callable[[RoomPlayback], bool]
+    attributes_fn: Callable[[RoomPlayback], Mapping[str, Any] | None] = (
         lambda _playback: None
     )
 
 
-def _running_alarm(playback: GroupPlayback) -> Mapping[str, Any]:
+def _running_alarm(playback: RoomPlayback) -> Mapping[str, Any]:
     """Name the alarm that plays or is snoozed; nothing while none is."""
     active = playback.phase is not AlarmPhase.IDLE
     return {
