@@ -271,7 +271,7 @@ def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
     """
     builder = TopologyBuilder()
     # Streamed, no tree: each group is built as its element closes.
-    stream_xml(_to_xml_bytes(text), builder.start, builder.end)
+    stream_xml(to_xml_bytes(text), builder.start, builder.end)
     return builder.topology()
 
 
@@ -279,24 +279,24 @@ type _Attributes = dict[str, str]
 # A ZoneGroupMember's or Satellite's attributes, and whether it is a Satellite.
 type _Member = tuple[_Attributes, bool]
 
-# What an open element is to the reader.
-_IGNORED: Final = 0
-_STATE: Final = 1
-_GROUPS: Final = 2
-_GROUP: Final = 3
-_MEMBER: Final = 4
-_SATELLITE: Final = 5
-_VANISHED: Final = 6
-_DEVICE: Final = 7
+# What an open element is to TopologyBuilder (its open_kinds; subclasses read them).
+KIND_IGNORED: Final = 0
+KIND_STATE: Final = 1
+KIND_GROUPS: Final = 2
+KIND_GROUP: Final = 3
+KIND_MEMBER: Final = 4
+KIND_SATELLITE: Final = 5
+KIND_VANISHED: Final = 6
+KIND_DEVICE: Final = 7
 # By the kind of the parent: the children the parser reads, by local name.
 _CHILD_KINDS: Final[tuple[Mapping[str, int], ...]] = (
     {},
-    {"ZoneGroups": _GROUPS, "VanishedDevices": _VANISHED},
-    {"ZoneGroup": _GROUP},
-    {"ZoneGroupMember": _MEMBER},
-    {"Satellite": _SATELLITE},
+    {"ZoneGroups": KIND_GROUPS, "VanishedDevices": KIND_VANISHED},
+    {"ZoneGroup": KIND_GROUP},
+    {"ZoneGroupMember": KIND_MEMBER},
+    {"Satellite": KIND_SATELLITE},
     {},
-    {"Device": _DEVICE},
+    {"Device": KIND_DEVICE},
     {},
 )
 
@@ -336,14 +336,14 @@ class TopologyBuilder:
         # The bulk of every document first: groups and their members.
         if open_kinds:
             parent = open_kinds[-1]
-            if parent == _GROUP and name == "ZoneGroupMember":
+            if parent == KIND_GROUP and name == "ZoneGroupMember":
                 self.members.append((attributes, False))
-                open_kinds.append(_MEMBER)
+                open_kinds.append(KIND_MEMBER)
                 return
-            if parent == _GROUPS and name == "ZoneGroup":
+            if parent == KIND_GROUPS and name == "ZoneGroup":
                 self.group_attributes = attributes
                 self.members = []
-                open_kinds.append(_GROUP)
+                open_kinds.append(KIND_GROUP)
                 return
         open_kinds.append(self._classify(name, attributes))
 
@@ -354,15 +354,15 @@ class TopologyBuilder:
         open_kinds = self.open_kinds
         if not open_kinds:
             return self._root_kind(name)
-        kind = _CHILD_KINDS[open_kinds[-1]].get(name, _IGNORED)
-        if kind == _MEMBER:
+        kind = _CHILD_KINDS[open_kinds[-1]].get(name, KIND_IGNORED)
+        if kind == KIND_MEMBER:
             self.members.append((attributes, False))
-        elif kind == _SATELLITE:
+        elif kind == KIND_SATELLITE:
             self.members.append((attributes, True))
-        elif kind == _GROUP:
+        elif kind == KIND_GROUP:
             self.group_attributes = attributes
             self.members = []
-        elif kind == _DEVICE:
+        elif kind == KIND_DEVICE:
             if uuid := attributes.get("UUID", "").strip():
                 self.vanished.append(
                     VanishedDevice(
@@ -371,17 +371,17 @@ class TopologyBuilder:
                         reason=attributes.get("Reason", ""),
                     )
                 )
-        elif kind == _GROUPS:
-            kind = _IGNORED if self.has_groups else _GROUPS
+        elif kind == KIND_GROUPS:
+            kind = KIND_IGNORED if self.has_groups else KIND_GROUPS
             self.has_groups = True
-        elif kind == _VANISHED:
-            kind = _IGNORED if self.has_vanished else _VANISHED
+        elif kind == KIND_VANISHED:
+            kind = KIND_IGNORED if self.has_vanished else KIND_VANISHED
             self.has_vanished = True
         return kind
 
     def end(self, _name: str) -> None:
         """Close the innermost element; a closing group is built."""
-        if self.open_kinds.pop() == _GROUP:
+        if self.open_kinds.pop() == KIND_GROUP:
             group = _parse_group(self.group_attributes, self.members)
             if group is not None:
                 self.groups.append(group)
@@ -397,15 +397,15 @@ class TopologyBuilder:
     def _root_kind(self, name: str) -> int:
         match name:
             case "ZoneGroupState":
-                return _STATE
+                return KIND_STATE
             case "ZoneGroups":
                 self.has_groups = True
-                return _GROUPS
+                return KIND_GROUPS
             case other:
                 raise UpnpResponseError(f"unexpected ZoneGroupState root <{other}>")
 
 
-def _to_xml_bytes(text: str | bytes) -> bytes:
+def to_xml_bytes(text: str | bytes) -> bytes:
     """Decode, undo one extra level of escaping if present, and re-encode."""
     if isinstance(text, bytes):
         if len(text) > MAX_BODY_BYTES:

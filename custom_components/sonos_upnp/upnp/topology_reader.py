@@ -29,14 +29,14 @@ from xml.parsers.expat import XMLParserType
 from .exceptions import UpnpResponseError
 from .safe_xml import MAX_BODY_BYTES, repair_ampersands, run_parser, secure_parser
 from .topology import (
-    _GROUP,
-    _GROUPS,
-    _IGNORED,
+    KIND_GROUP,
+    KIND_GROUPS,
+    KIND_IGNORED,
     HouseholdTopology,
     TopologyBuilder,
     ZoneGroup,
-    _to_xml_bytes,
     parse_zone_group_state,
+    to_xml_bytes,
 )
 
 _GROUP_START: Final = b"<ZoneGroup "
@@ -80,7 +80,7 @@ class ZoneGroupStateReader:
 
     def read(self, text: str | bytes) -> HouseholdTopology:
         """Parse a ZoneGroupState value as parse_zone_group_state does."""
-        raw = _to_xml_bytes(text)
+        raw = to_xml_bytes(text)
         if len(raw) <= MAX_BODY_BYTES:
             try:
                 return self._read_skeleton(repair_ampersands(raw))
@@ -202,7 +202,7 @@ class _SkeletonBuilder(TopologyBuilder):
             # every ZoneGroup starts at a cut this cannot happen; it is the
             # second of two guards that each keep such bytes out of the memo.
             raise _NotForTheSkeletonError
-        counts = self.open_kinds[-1] == _GROUP
+        counts = self.open_kinds[-1] == KIND_GROUP
         built = len(self.groups)
         super().end(name)
         if counts:
@@ -213,11 +213,11 @@ class _SkeletonBuilder(TopologyBuilder):
         open_kinds = self.open_kinds
         if not open_kinds:  # the root: parse_zone_group_state refuses it
             raise _NotForTheSkeletonError
-        counts = open_kinds[-1] == _GROUPS
+        counts = open_kinds[-1] == KIND_GROUPS
         for key in keys:
             group = self.memo[key]
             self.next_memo[key] = group
             if counts and group is not None:
                 self.groups.append(group)
         # A placeholder is empty: its end pops this.
-        open_kinds.append(_IGNORED)
+        open_kinds.append(KIND_IGNORED)
