@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from custom_components.sonos_upnp.upnp import http_server
 from custom_components.sonos_upnp.upnp.events import UpnpEvent
 from custom_components.sonos_upnp.upnp.exceptions import UpnpConnectionError
-from custom_components.sonos_upnp.upnp.http_server import HttpRequest, ServerLimits
+from custom_components.sonos_upnp.upnp.http_server import ServerLimits
 from custom_components.sonos_upnp.upnp.listener import (
     MAX_PENDING_EVENTS,
     STALE_SEQ_WINDOW,
@@ -479,60 +479,57 @@ async def test_early_notify_buffer_is_bounded(
     assert [event.sid for event in recorder.events] == ["uuid:flood-1"]
 
 
+async def body_sent_after(
+    listener: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    change: Callable[[], None],
+) -> int:
+    """Send a NOTIFY's head, change() while its body is read, then the rest."""
+    connection = await hostile(listener.port)
+    request = raw_notify(0)
+    split = request.index(b"\r\n\r\n") + 14
+    connection[1].write(request[:split])
+    await reached(listener, "BODY")
+    change()
+    return await answer(connection, request[split:])
+
+
 async def test_sid_registered_while_body_is_read(
     listener: EventListener,
     recorder: Recorder,
-    notify: Callable[..., Awaitable[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    hostile: Callable[..., Awaitable[Connection]],
 ) -> None:
-    real_read = HttpRequest.read_body
-
-    async def read_then_register(request: HttpRequest, max_bytes: int) -> bytes:
-        body = await real_read(request, max_bytes)
+    def register() -> None:
         listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
-        return body
 
-    monkeypatch.setattr(HttpRequest, "read_body", read_then_register)
     with listener.expect_from(LOCALHOST):
-        assert await notify(0) == 200
+        assert await body_sent_after(listener, hostile, register) == 200
     assert recorder.seqs == [0]
 
 
 async def test_sid_dropped_while_body_is_read(
     listener: EventListener,
     recorder: Recorder,
-    notify: Callable[..., Awaitable[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    hostile: Callable[..., Awaitable[Connection]],
 ) -> None:
-    real_read = HttpRequest.read_body
-
-    async def read_then_unregister(request: HttpRequest, max_bytes: int) -> bytes:
-        body = await real_read(request, max_bytes)
-        listener.unregister(SID)
-        return body
-
-    monkeypatch.setattr(HttpRequest, "read_body", read_then_unregister)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
-    assert await notify(0) == 412
+    assert (
+        await body_sent_after(listener, hostile, lambda: listener.unregister(SID))
+        == 412
+    )
     assert recorder.events == []
 
 
 async def test_sid_moved_to_another_host_while_body_is_read(
     listener: EventListener,
     recorder: Recorder,
-    notify: Callable[..., Awaitable[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    hostile: Callable[..., Awaitable[Connection]],
 ) -> None:
-    real_read = HttpRequest.read_body
-
-    async def read_then_move(request: HttpRequest, max_bytes: int) -> bytes:
-        body = await real_read(request, max_bytes)
+    def move() -> None:
         listener.register(SID, "127.0.0.2", "AlarmClock", recorder.on_event)
-        return body
 
-    monkeypatch.setattr(HttpRequest, "read_body", read_then_move)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
-    assert await notify(0) == 403
+    assert await body_sent_after(listener, hostile, move) == 403
     assert recorder.events == []
 
 
@@ -644,6 +641,16 @@ async def settled(
             if len(held) == connections and (
                 sum(not connection.idle for connection in held) == busy
             ):
+                return
+            await asyncio.sleep(0.005)
+
+
+async def reached(listener: EventListener, state: str, within: float = 2.0) -> None:
+    """Wait until one of the listener's connections is in `state` (a _State name)."""
+    held = listener._server._connections
+    async with asyncio.timeout(within):
+        while True:
+            if any(connection._state.name == state for connection in held):
                 return
             await asyncio.sleep(0.005)
 
@@ -947,25 +954,28 @@ async def test_http_1_0_expect_continue_and_a_stray_blank_line(
     assert recorder.seqs == [0, 1, 2, 3]
 
 
+@pytest.mark.parametrize("step", ["check_head", "handler"])
 async def test_a_bug_in_the_handler_is_logged_and_the_server_survives(
     guarded: EventListener,
     hostile: Callable[..., Awaitable[Connection]],
     recorder: Recorder,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    step: str,
 ) -> None:
     guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
-    real_read = HttpRequest.read_body
+    server = guarded._server
 
-    async def buggy(request: HttpRequest, max_bytes: int) -> bytes:
+    def buggy(*args: object) -> NoReturn:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(HttpRequest, "read_body", buggy)
-    reader, writer = await hostile(guarded.port)
-    writer.write(raw_notify(0))
-    assert await closed_by_listener(reader, 1.0)
+    with monkeypatch.context() as patch:
+        patch.setattr(server, step, buggy)
+        reader, writer = await hostile(guarded.port)
+        writer.write(raw_notify(0))
+        assert await closed_by_listener(reader, 1.0)
     assert "Event listener failed on a request from 127.0.0.1" in caplog.text
-    monkeypatch.setattr(HttpRequest, "read_body", real_read)
+    assert "RuntimeError: bug" in caplog.text
     assert await answer(await hostile(guarded.port), raw_notify(0)) == 200
     assert guarded.connection_count == 1
 
