@@ -603,12 +603,22 @@ class _Connection(asyncio.Protocol):
         if not self._write_paused:
             self._check_held()
 
-    def _take(self) -> bool:
+    def _take(self) -> bool:  # noqa: PLR0911 - one way out per state
         """Take the next piece in the current state; False when bytes are missing."""
-        take = _TAKERS.get(self._state)
-        if take is not None:
-            return take(self)
-        if self._state is _State.LINGER:  # what followed an error answer is dropped
+        state = self._state
+        if state is _State.LINE:
+            return self._take_request_line()
+        if state is _State.HEAD:
+            return self._take_head()
+        if state is _State.BODY:
+            return self._take_body()
+        if state is _State.CHUNK_SIZE:
+            return self._take_chunk_size()
+        if state is _State.CHUNK_DATA:
+            return self._take_chunk_data()
+        if state is _State.TRAILERS:
+            return self._take_trailer()
+        if state is _State.LINGER:  # what followed an error answer is dropped
             self._drop(len(self._buffer) - self._pos)
             self._pos = len(self._buffer)
         return False
@@ -831,14 +841,3 @@ class _Connection(asyncio.Protocol):
 
 
 _LINE_STATES: Final = frozenset({_State.LINE, _State.CHUNK_SIZE, _State.TRAILERS})
-
-
-# What a connection takes from its buffer in each reading state.
-_TAKERS: Final[dict[_State, Callable[[_Connection], bool]]] = {
-    _State.LINE: _Connection._take_request_line,  # noqa: SLF001
-    _State.HEAD: _Connection._take_head,  # noqa: SLF001
-    _State.BODY: _Connection._take_body,  # noqa: SLF001
-    _State.CHUNK_SIZE: _Connection._take_chunk_size,  # noqa: SLF001
-    _State.CHUNK_DATA: _Connection._take_chunk_data,  # noqa: SLF001
-    _State.TRAILERS: _Connection._take_trailer,  # noqa: SLF001
-}
