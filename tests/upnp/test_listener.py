@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
@@ -1291,3 +1292,23 @@ async def test_the_deadline_moves_from_head_to_body_to_keep_alive(
     assert await closed_by_listener(connection[0], 3.0)
     assert time.monotonic() - answered > 1.4
     assert recorder.seqs == [0, 1]
+
+
+async def test_linger_after_an_error_ends_after_linger_bytes(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+) -> None:
+    guarded = await start_listener(linger_timeout=30.0)
+    reader, writer = await hostile(guarded.port)
+    writer.write(b"x" * (FAST.max_head_bytes + 1))
+    assert await read_answers(reader, 1) == [431]
+    started = time.monotonic()
+    block = b"x" * 65536
+    with contextlib.suppress(ConnectionError):
+        for _ in range(http_server.LINGER_BYTES // len(block) + 1):
+            writer.write(block)
+            await writer.drain()
+    # Dropped once LINGER_BYTES were read, long before the linger timeout.
+    assert await closed_by_listener(reader, 5.0)
+    assert time.monotonic() - started < 10.0
+    await until(lambda: not guarded.connection_count)

@@ -413,11 +413,6 @@ class _State(enum.Enum):
     CLOSED = enum.auto()
 
 
-_BODY_STATES: Final = frozenset(
-    {_State.BODY, _State.CHUNK_SIZE, _State.CHUNK_DATA, _State.TRAILERS}
-)
-
-
 class _Connection(asyncio.Protocol):
     """One accepted connection, parsed as its bytes arrive."""
 
@@ -439,7 +434,7 @@ class _Connection(asyncio.Protocol):
         self._deadline = loop.time() + limits.head_timeout
         # When the rest of the head is due; None: head_timeout after the line.
         self._head_deadline: float | None = self._deadline
-        self._body_deadline = 0.0
+        self._paused_deadline = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._write_paused = False
         # While an answer waits for the transport: whether to keep alive after.
@@ -503,6 +498,7 @@ class _Connection(asyncio.Protocol):
         self._write_paused = True
         if self._transport is not None:
             self._transport.pause_reading()
+        self._paused_deadline = self._deadline
         self._set_deadline(self._loop.time() + self._limits.write_timeout)
 
     def resume_writing(self) -> None:
@@ -514,9 +510,9 @@ class _Connection(asyncio.Protocol):
         keep_alive, self._after_write = self._after_write, None
         if keep_alive is not None:
             self._answered(keep_alive=keep_alive)
-        elif self._state in _BODY_STATES:
+        else:
             # Paused by the interim 100 Continue: back to the body's deadline.
-            self._set_deadline(self._body_deadline)
+            self._set_deadline(self._paused_deadline)
         self._run()
 
     # --- closing ----------------------------------------------------------
@@ -727,13 +723,13 @@ class _Connection(asyncio.Protocol):
             raise
         if headers.get("expect", "").lower() == "100-continue":
             self._write(_CONTINUE)
-        self._body_deadline = self._loop.time() + self._limits.body_timeout
+        body_deadline = self._loop.time() + self._limits.body_timeout
         if "transfer-encoding" in headers:
             self._chunks = []
             self._body_size = 0
             self._trailers = 0
             self._state = _State.CHUNK_SIZE
-            self._set_deadline(self._body_deadline)
+            self._set_deadline(body_deadline)
             return
         length = int(headers.get("content-length", "0"))
         if length > self._body_cap:
@@ -743,7 +739,7 @@ class _Connection(asyncio.Protocol):
             return
         self._remaining = length
         self._state = _State.BODY
-        self._set_deadline(self._body_deadline)
+        self._set_deadline(body_deadline)
 
     def _take_body(self) -> bool:
         pos = self._pos
