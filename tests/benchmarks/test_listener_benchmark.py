@@ -17,7 +17,7 @@ so that both see the same moments of a shared machine.
 
 Measured on the shared 2-core machine, 300 samples a run (p50, ours / floor):
 with the StreamReader server (a task per connection, a coroutine per line)
-1.78-1.82x, 43-44 us over the floor; with the protocol state machine that
+1.78-1.82x, 43-70 us over the floor; with the protocol state machine that
 parses in `data_received` 1.32-1.38x, 19-34 us over it (four runs each).
 CPU per NOTIFY (client included) went from 0.19-0.27 ms to 0.12-0.20 ms.
 """
