@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from custom_components.sonos_upnp.upnp import http_server
 from custom_components.sonos_upnp.upnp.events import UpnpEvent
 from custom_components.sonos_upnp.upnp.exceptions import UpnpConnectionError
-from custom_components.sonos_upnp.upnp.http_server import HttpRequest, ServerLimits
+from custom_components.sonos_upnp.upnp.http_server import ServerLimits
 from custom_components.sonos_upnp.upnp.listener import (
     MAX_PENDING_EVENTS,
     STALE_SEQ_WINDOW,
@@ -479,60 +480,57 @@ async def test_early_notify_buffer_is_bounded(
     assert [event.sid for event in recorder.events] == ["uuid:flood-1"]
 
 
+async def body_sent_after(
+    listener: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    change: Callable[[], None],
+) -> int:
+    """Send a NOTIFY's head, change() while its body is read, then the rest."""
+    connection = await hostile(listener.port)
+    request = raw_notify(0)
+    split = request.index(b"\r\n\r\n") + 14
+    connection[1].write(request[:split])
+    await reached(listener, "BODY")
+    change()
+    return await answer(connection, request[split:])
+
+
 async def test_sid_registered_while_body_is_read(
     listener: EventListener,
     recorder: Recorder,
-    notify: Callable[..., Awaitable[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    hostile: Callable[..., Awaitable[Connection]],
 ) -> None:
-    real_read = HttpRequest.read_body
-
-    async def read_then_register(request: HttpRequest, max_bytes: int) -> bytes:
-        body = await real_read(request, max_bytes)
+    def register() -> None:
         listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
-        return body
 
-    monkeypatch.setattr(HttpRequest, "read_body", read_then_register)
     with listener.expect_from(LOCALHOST):
-        assert await notify(0) == 200
+        assert await body_sent_after(listener, hostile, register) == 200
     assert recorder.seqs == [0]
 
 
 async def test_sid_dropped_while_body_is_read(
     listener: EventListener,
     recorder: Recorder,
-    notify: Callable[..., Awaitable[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    hostile: Callable[..., Awaitable[Connection]],
 ) -> None:
-    real_read = HttpRequest.read_body
-
-    async def read_then_unregister(request: HttpRequest, max_bytes: int) -> bytes:
-        body = await real_read(request, max_bytes)
-        listener.unregister(SID)
-        return body
-
-    monkeypatch.setattr(HttpRequest, "read_body", read_then_unregister)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
-    assert await notify(0) == 412
+    assert (
+        await body_sent_after(listener, hostile, lambda: listener.unregister(SID))
+        == 412
+    )
     assert recorder.events == []
 
 
 async def test_sid_moved_to_another_host_while_body_is_read(
     listener: EventListener,
     recorder: Recorder,
-    notify: Callable[..., Awaitable[int]],
-    monkeypatch: pytest.MonkeyPatch,
+    hostile: Callable[..., Awaitable[Connection]],
 ) -> None:
-    real_read = HttpRequest.read_body
-
-    async def read_then_move(request: HttpRequest, max_bytes: int) -> bytes:
-        body = await real_read(request, max_bytes)
+    def move() -> None:
         listener.register(SID, "127.0.0.2", "AlarmClock", recorder.on_event)
-        return body
 
-    monkeypatch.setattr(HttpRequest, "read_body", read_then_move)
     listener.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
-    assert await notify(0) == 403
+    assert await body_sent_after(listener, hostile, move) == 403
     assert recorder.events == []
 
 
@@ -644,6 +642,16 @@ async def settled(
             if len(held) == connections and (
                 sum(not connection.idle for connection in held) == busy
             ):
+                return
+            await asyncio.sleep(0.005)
+
+
+async def reached(listener: EventListener, state: str, within: float = 2.0) -> None:
+    """Wait until one of the listener's connections is in `state` (a _State name)."""
+    held = listener._server._connections
+    async with asyncio.timeout(within):
+        while True:
+            if any(connection._state.name == state for connection in held):
                 return
             await asyncio.sleep(0.005)
 
@@ -947,25 +955,28 @@ async def test_http_1_0_expect_continue_and_a_stray_blank_line(
     assert recorder.seqs == [0, 1, 2, 3]
 
 
+@pytest.mark.parametrize("step", ["check_head", "handler"])
 async def test_a_bug_in_the_handler_is_logged_and_the_server_survives(
     guarded: EventListener,
     hostile: Callable[..., Awaitable[Connection]],
     recorder: Recorder,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    step: str,
 ) -> None:
     guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
-    real_read = HttpRequest.read_body
+    server = guarded._server
 
-    async def buggy(request: HttpRequest, max_bytes: int) -> bytes:
+    def buggy(*args: object) -> NoReturn:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(HttpRequest, "read_body", buggy)
-    reader, writer = await hostile(guarded.port)
-    writer.write(raw_notify(0))
-    assert await closed_by_listener(reader, 1.0)
+    with monkeypatch.context() as patch:
+        patch.setattr(server, step, buggy)
+        reader, writer = await hostile(guarded.port)
+        writer.write(raw_notify(0))
+        assert await closed_by_listener(reader, 1.0)
     assert "Event listener failed on a request from 127.0.0.1" in caplog.text
-    monkeypatch.setattr(HttpRequest, "read_body", real_read)
+    assert "RuntimeError: bug" in caplog.text
     assert await answer(await hostile(guarded.port), raw_notify(0)) == 200
     assert guarded.connection_count == 1
 
@@ -1014,3 +1025,290 @@ async def test_accept_failures_are_logged_once_and_shed_strangers(
     assert "cannot accept connections" in warnings[0].getMessage()
     assert "accepts connections again" in caplog.text
     assert recorder.seqs == [0]
+
+
+# --- the connection's state machine: pipelining, splits, pauses, bounds -------
+
+
+async def read_answers(reader: asyncio.StreamReader, count: int) -> list[int]:
+    """Read count answers (heads only: they have no body); return their statuses."""
+    statuses = []
+    async with asyncio.timeout(5.0):
+        for _ in range(count):
+            head = await reader.readuntil(b"\r\n\r\n")
+            statuses.append(int(head.split()[1]))
+    return statuses
+
+
+def only_connection(listener: EventListener) -> Any:
+    [connection] = listener._server._connections
+    return connection
+
+
+async def test_pipelined_notifies_in_one_write_are_answered_in_order(
+    guarded: EventListener,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    reader, writer = await hostile(guarded.port)
+    # Two NOTIFYs, a refused one and a third, all in one write.
+    writer.write(
+        raw_notify(0) + raw_notify(1) + b"GET / HTTP/1.1\r\n\r\n" + raw_notify(2)
+    )
+    assert await read_answers(reader, 4) == [200, 200, 405, 200]
+    assert recorder.seqs == [0, 1, 2]
+    assert not await closed_by_listener(reader, 0.05)
+
+
+async def test_a_request_split_byte_by_byte_is_read_whole(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    guarded = await start_listener(head_timeout=20.0, body_timeout=20.0)
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    received: list[int] = []
+    real_data_received = http_server._Connection.data_received
+
+    def counting(connection: Any, data: bytes) -> None:
+        received.append(len(data))
+        real_data_received(connection, data)
+
+    monkeypatch.setattr(http_server._Connection, "data_received", counting)
+    reader, writer = await hostile(guarded.port)
+    request = b"\r\n" + chunked_notify(
+        0, [RC_BODY[:7], RC_BODY[7:]], b"X-Trailer: 1\r\n"
+    )
+    for index in range(len(request)):
+        writer.write(request[index : index + 1])
+        # Each byte reaches the server alone before the next one is sent.
+        await until(lambda index=index: sum(received) > index, 2.0, 0)
+    assert received == [1] * len(request)
+    assert await read_answers(reader, 1) == [200]
+    assert recorder.seqs == [0]
+    assert recorder.events[0].last_change == {"Volume": "12", "Volume_LF": "100"}
+
+
+async def until(
+    condition: Callable[[], bool], within: float = 5.0, step: float = 0.002
+) -> None:
+    """Let the loop run until condition() holds."""
+    async with asyncio.timeout(within):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(step)
+
+
+async def stalled_peer(listener: EventListener) -> tuple[socket.socket, Any]:
+    """Connect a peer that reads nothing, to a server connection whose answers
+    stay in its transport as soon as the socket buffers are full."""
+    loop = asyncio.get_running_loop()
+    peer = socket.socket()
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    peer.setblocking(False)
+    await loop.sock_connect(peer, (LOCALHOST, listener.port))
+    await until(lambda: bool(listener._server._connections))
+    connection = only_connection(listener)
+    transport = connection._transport
+    transport.get_extra_info("socket").setsockopt(
+        socket.SOL_SOCKET, socket.SO_SNDBUF, 1024
+    )
+    transport.set_write_buffer_limits(high=0)
+    return peer, connection
+
+
+async def read_raw_answers(peer: socket.socket, count: int) -> list[int]:
+    """Read count answers (heads only) from a raw socket."""
+    loop = asyncio.get_running_loop()
+    data = b""
+    async with asyncio.timeout(10.0):
+        while data.count(b"\r\n\r\n") < count:
+            chunk = await loop.sock_recv(peer, 65536)
+            assert chunk, "closed"
+            data += chunk
+    return [int(head.split()[1]) for head in data.split(b"\r\n\r\n")[:count]]
+
+
+async def test_requests_wait_while_the_peer_does_not_take_our_answers(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(write_timeout=5.0, keepalive_timeout=5.0)
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    loop = asyncio.get_running_loop()
+    peer, connection = await stalled_peer(guarded)
+    count = 1000
+    try:
+        # Pipelined NOTIFYs whose answers the peer does not read: the answers
+        # fill the socket buffers, and the server stops reading and parsing.
+        sending = loop.create_task(
+            loop.sock_sendall(peer, b"".join(raw_notify(seq) for seq in range(count)))
+        )
+        await until(lambda: connection._write_paused)
+        delivered = len(recorder.events)
+        assert 0 < delivered < count
+        # Requests and bodies still arriving wait too: reading is paused, so
+        # the server holds at most what its last read brought.
+        held = len(connection._buffer)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(recorder.events) == delivered
+        assert connection._write_paused
+        assert not connection._transport.is_reading()
+        assert len(connection._buffer) == held <= 256 * 1024
+        # Taking the answers lets the server go on where it stopped.
+        assert await read_raw_answers(peer, count) == [200] * count
+        await sending
+        assert recorder.seqs == list(range(count))
+        assert guarded.connection_count == 1
+    finally:
+        peer.close()
+
+
+async def test_an_answer_the_peer_does_not_take_is_cut_at_the_write_timeout(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(write_timeout=0.3, keepalive_timeout=10.0)
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    loop = asyncio.get_running_loop()
+    peer, connection = await stalled_peer(guarded)
+    try:
+        sending = loop.create_task(
+            loop.sock_sendall(peer, b"".join(raw_notify(seq) for seq in range(400)))
+        )
+        await until(lambda: connection._write_paused)
+        paused_at = time.monotonic()
+        await until(lambda: not guarded.connection_count, within=3.0)
+        assert 0.2 < time.monotonic() - paused_at < 2.0
+        # Dropped at once, its answers unsent: the peer sees a reset.
+        with pytest.raises(ConnectionResetError):
+            await read_raw_answers(peer, 400)
+        await sending
+    finally:
+        peer.close()
+
+
+HUGE = 10 * 1024 * 1024
+SMALL_BODY_CAP = 4096
+
+
+@pytest.mark.parametrize(
+    ("prefix", "bound"),
+    [
+        # No CRLF at all: the request line.
+        (b"", FAST.max_head_bytes),
+        # A header line without an end.
+        (b"NOTIFY / HTTP/1.1\r\nX: ", FAST.max_head_bytes + 2),
+        # A chunk-size line without an end.
+        (
+            b"NOTIFY / HTTP/1.1\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
+            b"SID: " + SID.encode() + b"\r\nSEQ: 0\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n4;",
+            FAST.max_head_bytes,
+        ),
+        # A trailer without an end, after a body at the cap.
+        (
+            b"NOTIFY / HTTP/1.1\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
+            b"SID: " + SID.encode() + b"\r\nSEQ: 0\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+            b"%x\r\n" % SMALL_BODY_CAP + b"a" * SMALL_BODY_CAP + b"\r\n0\r\nX: ",
+            SMALL_BODY_CAP + FAST.max_head_bytes,
+        ),
+        # A body at the cap, then a request line without an end.
+        (
+            b"NOTIFY / HTTP/1.1\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
+            b"SID: " + SID.encode() + b"\r\nSEQ: 0\r\n"
+            b"Content-Length: %d\r\n\r\n" % SMALL_BODY_CAP + b"a" * SMALL_BODY_CAP,
+            SMALL_BODY_CAP + FAST.max_head_bytes,
+        ),
+    ],
+    ids=["request-line", "header", "chunk-size", "trailer", "after-a-body"],
+)
+async def test_ten_megabytes_without_a_crlf_are_refused_and_never_held(
+    socket_enabled: None,
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    prefix: bytes,
+    bound: int,
+) -> None:
+    held: list[int] = []
+    real_data_received = http_server._Connection.data_received
+
+    def measuring(connection: Any, data: bytes) -> None:
+        real_data_received(connection, data)
+        held.append(len(connection._buffer) + sum(map(len, connection._chunks)))
+
+    monkeypatch.setattr(http_server._Connection, "data_received", measuring)
+    small = EventListener(
+        host=LOCALHOST,
+        max_body_bytes=SMALL_BODY_CAP,
+        limits=replace(FAST, linger_timeout=5.0),
+    )
+    await small.start()
+    try:
+        small.register(SID, LOCALHOST, "AlarmClock", recorder.on_event)
+        reader, writer = await hostile(small.port)
+        writer.write(prefix)
+        block = b"x" * 65536
+        for _ in range(HUGE // len(block)):
+            writer.write(block)
+            await writer.drain()
+        statuses = await read_answers(reader, 1 + prefix.endswith(b"a"))
+        assert statuses[-1] == 431
+    finally:
+        await small.stop()
+    # The flood was read (and dropped), never kept.
+    assert len(held) > 10
+    assert max(held) <= bound
+
+
+async def test_the_deadline_moves_from_head_to_body_to_keep_alive(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+    recorder: Recorder,
+) -> None:
+    guarded = await start_listener(
+        head_timeout=0.2, body_timeout=0.8, keepalive_timeout=1.6
+    )
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    connection = await hostile(guarded.port)
+    request = raw_notify(0)
+    split = request.index(b"\r\n\r\n") + 4
+    connection[1].write(request[:split])
+    await reached(guarded, "BODY")
+    # Past the head's deadline, within the body's: still open.
+    assert not await closed_by_listener(connection[0], 0.4)
+    assert await answer(connection, request[split:]) == 200
+    # Past the body's deadline, within the keep-alive wait: still open.
+    assert not await closed_by_listener(connection[0], 1.0)
+    assert await answer(connection, raw_notify(1)) == 200
+    answered = time.monotonic()
+    # Then the keep-alive wait ends it.
+    assert await closed_by_listener(connection[0], 3.0)
+    assert time.monotonic() - answered > 1.4
+    assert recorder.seqs == [0, 1]
+
+
+async def test_linger_after_an_error_ends_after_linger_bytes(
+    start_listener: Callable[..., Awaitable[EventListener]],
+    hostile: Callable[..., Awaitable[Connection]],
+) -> None:
+    guarded = await start_listener(linger_timeout=30.0)
+    reader, writer = await hostile(guarded.port)
+    writer.write(b"x" * (FAST.max_head_bytes + 1))
+    assert await read_answers(reader, 1) == [431]
+    started = time.monotonic()
+    block = b"x" * 65536
+    with contextlib.suppress(ConnectionError):
+        for _ in range(http_server.LINGER_BYTES // len(block) + 1):
+            writer.write(block)
+            await writer.drain()
+    # Dropped once LINGER_BYTES were read, long before the linger timeout.
+    assert await closed_by_listener(reader, 5.0)
+    assert time.monotonic() - started < 10.0
+    await until(lambda: not guarded.connection_count)

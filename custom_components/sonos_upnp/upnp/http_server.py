@@ -16,7 +16,19 @@ Assistant's. A NOTIFY is one small request, so everything here is bounded:
   they, not we, close them: a request sent as we close would be lost), then
   the rest of that head is due within `head_timeout`.
 - bytes: `max_head_bytes` and `max_headers` for the head; the body's cap is
-  the caller's (`HttpRequest.read_body`).
+  the one `HeadCheck` returns for the request.
+
+Each connection is an `asyncio.Protocol` that parses in `data_received`: no
+task and no stream reader per connection or request. Once a request's head is
+in hand, the head check runs (it may refuse the request before any body is
+read); once its body is, the handler runs, in the same callback, and the
+answer is written before the bytes that follow (pipelined requests) are
+parsed. The buffer holds at most what the current state allows: a head's
+cap while a head is read, the body's cap and its framing while a body is;
+after an error answer, bytes are counted and dropped as they come. A
+connection has one timer, moved as its deadline changes. While the transport
+cannot take our answer (`pause_writing`), the connection neither reads nor
+parses, and the answer must leave within `write_timeout`.
 
 We accept connections ourselves: when the process runs out of file handles,
 accept() fails with EMFILE. We then close a stranger's connection (or back off
@@ -27,15 +39,15 @@ once, where asyncio's own server would pause and log every second.
 from __future__ import annotations
 
 import asyncio
+import enum
 import errno
 import ipaddress
 import logging
 import socket
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Final
+from typing import Final, cast
 
 from .error_text import describe_os_error
 from .exceptions import UpnpConnectionError
@@ -51,7 +63,6 @@ SHORTAGE_HOLD: Final = 10.0
 # After an error answer, unread request bytes are read and dropped for a while,
 # so that the client sees our answer instead of a connection reset.
 LINGER_BYTES: Final = 16 * 1024 * 1024
-_READ_CHUNK: Final = 65536
 _MAX_CHUNK_SIZE_DIGITS: Final = 8
 _MAX_CONTENT_LENGTH_DIGITS: Final = 18
 # Headers whose repetition with another value would make the request ambiguous.
@@ -60,6 +71,7 @@ _SINGLE_HEADERS: Final = frozenset(
 )
 _VERSIONS: Final = frozenset({"HTTP/1.0", "HTTP/1.1"})
 _HEX_DIGITS: Final = frozenset(b"0123456789abcdefABCDEF")
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 # accept() failures that mean "no handle or memory now": wait, do not spin.
 _RESOURCE_ERRNOS: Final = frozenset(
     {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
@@ -93,17 +105,13 @@ class HttpError(Exception):
 
 @dataclass(slots=True)
 class HttpRequest:
-    """One request: its head, its sender and a way to read its body."""
+    """One request's head and its sender."""
 
     method: str
     target: str
     headers: dict[str, str]  # lower-case names
     remote: str
     keep_alive: bool
-    _reader: asyncio.StreamReader = field(repr=False)
-    _writer: asyncio.StreamWriter = field(repr=False)
-    _limits: ServerLimits = field(repr=False)
-    body_read: bool = False
 
     @property
     def has_body(self) -> bool:
@@ -112,80 +120,12 @@ class HttpRequest:
             self.headers.get("content-length", "0") != "0"
         )
 
-    async def read_body(self, max_bytes: int) -> bytes:
-        """Read the body within the body timeout; HttpError(413) beyond max_bytes."""
-        if self.headers.get("expect", "").lower() == "100-continue":
-            self._writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        async with asyncio.timeout(self._limits.body_timeout):
-            if "transfer-encoding" in self.headers:
-                body = await self._read_chunked(max_bytes)
-            else:
-                length = int(self.headers.get("content-length", "0"))
-                if length > max_bytes:
-                    raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-                body = await self._reader.readexactly(length)
-        self.body_read = True
-        return body
 
-    async def _read_chunked(self, max_bytes: int) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            line = await read_line(self._reader)
-            digits = line[:-2].partition(b";")[0].strip()
-            # int(x, 16) would also take "0x1f", "+1f" and "1_f".
-            if not 0 < len(digits) <= _MAX_CHUNK_SIZE_DIGITS or not (
-                set(digits) <= _HEX_DIGITS
-            ):
-                raise HttpError(HTTPStatus.BAD_REQUEST)
-            chunk_size = int(digits, 16)
-            if not chunk_size:
-                break
-            size += chunk_size
-            if size > max_bytes:
-                raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            chunk = await self._reader.readexactly(chunk_size + 2)
-            if chunk[-2:] != b"\r\n":
-                raise HttpError(HTTPStatus.BAD_REQUEST)
-            chunks.append(chunk[:-2])
-        for _ in range(self._limits.max_headers + 1):  # trailers, then a blank line
-            if await read_line(self._reader) == b"\r\n":
-                return b"".join(chunks)
-        raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-
-
-async def read_line(reader: asyncio.StreamReader) -> bytes:
-    """Read a line up to CRLF; HttpError(431) when longer than the reader's limit."""
-    try:
-        return await reader.readuntil(b"\r\n")
-    except asyncio.LimitOverrunError:
-        raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE) from None
-
-
-type RequestHandler = Callable[[HttpRequest], Awaitable[HTTPStatus]]
-
-
-@dataclass(eq=False, slots=True)
-class _Connection:
-    """One accepted connection."""
-
-    host: str
-    # The accepted socket until its transport exists, then the writer.
-    sock: socket.socket | None = None
-    writer: asyncio.StreamWriter | None = None
-    # True until a whole request line arrived: closing it cuts no request.
-    idle: bool = True
-    closed: bool = False
-
-    def close(self) -> None:
-        """Drop the connection at once (no goodbye to a peer we shed)."""
-        self.closed = True
-        if self.writer is not None:
-            self.writer.transport.abort()
-        elif self.sock is not None:
-            # Shed before its task ran: free the handle now, not when the
-            # task gets its turn (during a flood that can be much later).
-            self.sock.close()
+# Called once a request's head is complete: returns the most body bytes the
+# request may bring, or raises HttpError to refuse it before its body is read.
+type HeadCheck = Callable[[HttpRequest], int]
+# Called once the body is complete, in the callback that completed it.
+type RequestHandler = Callable[[HttpRequest, bytes], HTTPStatus]
 
 
 def _status_line(status: HTTPStatus, *, keep_alive: bool) -> bytes:
@@ -197,15 +137,14 @@ def _status_line(status: HTTPStatus, *, keep_alive: bool) -> bytes:
 
 
 def _parse_request_line(line: bytes) -> tuple[str, str, str]:
-    parts = line[:-2].decode("latin-1").split(" ")
+    parts = line.decode("latin-1").split(" ")
     if len(parts) != 3 or parts[2] not in _VERSIONS or not parts[0].isalpha():  # noqa: PLR2004
         raise HttpError(HTTPStatus.BAD_REQUEST)
     method, target, version = parts
     return method, target, version
 
 
-def _add_header(headers: dict[str, str], line: bytes) -> None:
-    text = line[:-2].decode("latin-1")
+def _add_header(headers: dict[str, str], text: str) -> None:
     name, colon, value = text.partition(":")
     # No name, whitespace in it (also obs-fold continuation lines): refused.
     if not colon or not name or name != name.strip() or " " in name or "\t" in name:
@@ -242,25 +181,41 @@ def _keep_alive(headers: dict[str, str], version: str) -> bool:
     return "keep-alive" in tokens
 
 
+def _chunk_size(line: bytes | bytearray) -> int:
+    """Return the size a chunk-size line declares (extensions ignored)."""
+    digits = line.partition(b";")[0].strip()
+    # int(x, 16) would also take "0x1f", "+1f" and "1_f".
+    if not 0 < len(digits) <= _MAX_CHUNK_SIZE_DIGITS or not (
+        set(digits) <= _HEX_DIGITS
+    ):
+        raise HttpError(HTTPStatus.BAD_REQUEST)
+    return int(digits, 16)
+
+
 class GuardedHttpServer:
     """Serves requests to a handler, within the limits of `ServerLimits`."""
 
     def __init__(
         self,
+        check_head: HeadCheck,
         handler: RequestHandler,
         is_known: Callable[[str], bool],
         normalize: Callable[[str], str],
         limits: ServerLimits | None = None,
     ) -> None:
         """Configure the server; is_known(host) tells speakers from strangers."""
-        self._handler = handler
+        self.check_head = check_head
+        self.handler = handler
         self._is_known = is_known
         self._normalize = normalize
         self.limits = limits or ServerLimits()
         self._socket: socket.socket | None = None
         self._accept_task: asyncio.Task[None] | None = None
         # Insertion order is age: the first entries are the oldest.
-        self._connections: dict[_Connection, asyncio.Task[None]] = {}
+        self._connections: dict[_Connection, None] = {}
+        # Connections whose transport is not closed yet (shed ones too).
+        self._open: set[_Connection] = set()
+        self._all_closed: asyncio.Future[None] | None = None
         self._last_accept_failure: float | None = None
 
     @property
@@ -307,7 +262,7 @@ class GuardedHttpServer:
         )
 
     async def stop(self) -> None:
-        """Stop accepting, close every connection and wait for their tasks."""
+        """Stop accepting, close every connection and wait until they are closed."""
         task, self._accept_task = self._accept_task, None
         if task is not None:
             task.cancel()
@@ -316,11 +271,12 @@ class GuardedHttpServer:
         if listening is not None:
             listening.close()
         connections, self._connections = self._connections, {}
-        for connection, connection_task in connections.items():
+        for connection in connections:
             connection.close()
-            connection_task.cancel()
-        if connections:
-            await asyncio.wait(connections.values())
+        if self._open:
+            self._all_closed = asyncio.get_running_loop().create_future()
+            await self._all_closed
+            self._all_closed = None
 
     async def _accept_loop(self, listening: socket.socket) -> None:
         loop = asyncio.get_running_loop()
@@ -340,10 +296,13 @@ class GuardedHttpServer:
             if self._short_of_handles(loop.time()) and not self._is_known(host):
                 accepted.close()  # strangers wait until handles are back
                 continue
-            self._admit(accepted, host)
-            # A full backlog is accepted without a pause otherwise: let the
-            # connections' own tasks (and everything else) run in between.
-            await asyncio.sleep(0)
+            connection = self._admit(accepted, host)
+            # Making the transport takes a turn of the loop: a full backlog
+            # is not accepted without a pause, everything else runs in between.
+            if connection is None:
+                await asyncio.sleep(0)
+                continue
+            await self._connect(connection, accepted)
 
     def _accept_failed(self, err: OSError, now: float) -> bool:
         """Log the first failure of a run; return True if a handle was freed."""
@@ -408,137 +367,473 @@ class GuardedHttpServer:
             self._oldest(idle=True)
         )
 
-    def _admit(self, accepted: socket.socket, host: str) -> None:
+    def _admit(self, accepted: socket.socket, host: str) -> _Connection | None:
         if not self._make_room(host):
             _LOGGER.debug("Refusing a connection from %s: no room", host)
             accepted.close()
-            return
-        connection = _Connection(host, accepted)
-        task = asyncio.get_running_loop().create_task(
-            self._serve(connection, accepted), name="sonos_upnp event connection"
-        )
-        self._connections[connection] = task
+            return None
+        connection = _Connection(self, host)
+        self._connections[connection] = None
+        return connection
 
-    async def _serve(self, connection: _Connection, accepted: socket.socket) -> None:
-        loop = asyncio.get_running_loop()
-        limits = self.limits
+    async def _connect(self, connection: _Connection, accepted: socket.socket) -> None:
+        """Give an admitted connection its transport."""
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(
+                lambda: connection, accepted
+            )
+        except OSError:
+            self._connections.pop(connection, None)
+            accepted.close()
+
+    def track(self, connection: _Connection) -> None:
+        """Count a connection whose transport is open (see stop)."""
+        self._open.add(connection)
+
+    def forget(self, connection: _Connection) -> None:
+        """Forget a connection whose transport is closed."""
+        self._connections.pop(connection, None)
+        self._open.discard(connection)
+        closed = self._all_closed
+        if not self._open and closed is not None and not closed.done():
+            closed.set_result(None)
+
+
+class _State(enum.Enum):
+    """Where a connection is in its current request."""
+
+    LINE = enum.auto()  # waiting for a request line
+    HEAD = enum.auto()  # reading header lines
+    BODY = enum.auto()  # reading a Content-Length body
+    CHUNK_SIZE = enum.auto()  # reading a chunk-size line
+    CHUNK_DATA = enum.auto()  # reading a chunk and its CRLF
+    TRAILERS = enum.auto()  # reading trailer lines up to the blank line
+    ANSWER = enum.auto()  # our answer waits for the transport to take it
+    LINGER = enum.auto()  # answered and closing: dropping what still comes
+    CLOSED = enum.auto()
+
+
+class _Connection(asyncio.Protocol):
+    """One accepted connection, parsed as its bytes arrive."""
+
+    def __init__(self, server: GuardedHttpServer, host: str) -> None:
+        """Start waiting for the first request, due head_timeout from now."""
+        self.host = host
+        # True until a whole request line arrived: closing it cuts no request.
+        self.idle = True
+        self.closed = False
+        self._server = server
+        self._limits = limits = server.limits
+        self._loop = loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._pos = 0  # where the unparsed bytes of the buffer start
+        self._state = _State.LINE
+        self._stray_line_seen = False
         # The first request's head is due head_timeout after the connection.
-        line_deadline = loop.time() + limits.head_timeout
-        head_deadline: float | None = line_deadline
-        writer: asyncio.StreamWriter | None = None
-        try:
-            if accepted.fileno() == -1:  # shed (and closed) before this task ran
-                return
-            reader = asyncio.StreamReader(limit=limits.max_head_bytes)
-            protocol = asyncio.StreamReaderProtocol(reader)
-            transport, _ = await loop.connect_accepted_socket(
-                lambda: protocol, accepted
-            )
-            writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-            connection.writer = writer
-            connection.sock = None
-            if connection.closed:  # shed while the transport was made
-                transport.abort()
-                return
-            while await self._serve_one(
-                connection, reader, writer, line_deadline, head_deadline
-            ):
-                line_deadline = loop.time() + limits.keepalive_timeout
-                head_deadline = None
-        except TimeoutError, ConnectionError, asyncio.IncompleteReadError, OSError:
-            pass  # a slow, vanished or shed peer: just close
-        except Exception:
-            _LOGGER.exception(
-                "Event listener failed on a request from %s", connection.host
-            )
-        finally:
-            if self._connections.get(connection) is asyncio.current_task():
-                del self._connections[connection]
-            if writer is None:
-                accepted.close()
-            elif writer.transport.get_write_buffer_size():
-                writer.transport.abort()
-            else:
-                writer.close()
+        self._deadline = loop.time() + limits.head_timeout
+        # When the rest of the head is due; None: head_timeout after the line.
+        self._head_deadline: float | None = self._deadline
+        self._paused_deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._write_paused = False
+        # While an answer waits for the transport: whether to keep alive after.
+        self._after_write: bool | None = None
+        # The request being read.
+        self._method = ""
+        self._target = ""
+        self._version = ""
+        self._headers: dict[str, str] = {}
+        self._head_size = 0
+        self._header_lines = 0
+        self._request: HttpRequest | None = None
+        self._body_cap = 0
+        self._remaining = 0
+        self._body_size = 0
+        self._chunks: list[bytes] = []
+        self._trailers = 0
+        self._lingered = 0
 
-    async def _serve_one(
-        self,
-        connection: _Connection,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        line_deadline: float,
-        head_deadline: float | None,
-    ) -> bool:
-        """Answer one request; return whether the connection stays open.
+    # --- asyncio.Protocol -------------------------------------------------
 
-        The request line is due by line_deadline, the rest of the head by
-        head_deadline (None: head_timeout after the request line).
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport; close it at once when shed before it existed."""
+        self._transport = cast("asyncio.Transport", transport)
+        self._server.track(self)
+        if self.closed:
+            self._transport.abort()
+            return
+        self._arm(self._deadline)
+
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: ARG002
+        """Forget the connection and everything it held."""
+        self.closed = True
+        self._state = _State.CLOSED
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._buffer = bytearray()
+        self._pos = 0
+        self._chunks = []
+        self._request = None
+        self._server.forget(self)
+
+    def data_received(self, data: bytes) -> None:
+        """Parse what arrived; answer each request that is complete."""
+        state = self._state
+        if state is _State.LINGER:
+            self._drop(len(data))
+        elif state is not _State.CLOSED:
+            self._buffer += data
+            if not self._write_paused:
+                self._run()
+
+    def eof_received(self) -> bool:
+        """Close: the peer is done sending, a request cut short goes unanswered."""
+        self._shut()
+        return True
+
+    def pause_writing(self) -> None:
+        """Stop reading and parsing until our answer has left, within its time."""
+        self._write_paused = True
+        if self._transport is not None:
+            self._transport.pause_reading()
+        self._paused_deadline = self._deadline
+        self._set_deadline(self._loop.time() + self._limits.write_timeout)
+
+    def resume_writing(self) -> None:
+        """Go on where pause_writing stopped."""
+        self._write_paused = False
+        if self._state is _State.CLOSED or self._transport is None:
+            return
+        self._transport.resume_reading()
+        keep_alive, self._after_write = self._after_write, None
+        if keep_alive is not None:
+            self._answered(keep_alive=keep_alive)
+        else:
+            # Paused by the interim 100 Continue: back to the body's deadline.
+            self._set_deadline(self._paused_deadline)
+        self._run()
+
+    # --- closing ----------------------------------------------------------
+
+    def close(self) -> None:
+        """Drop the connection at once (no goodbye to a peer we shed)."""
+        self.closed = True
+        self._state = _State.CLOSED
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _shut(self) -> None:
+        """Close once what we wrote has left; at once when it cannot leave."""
+        self._state = _State.CLOSED
+        transport = self._transport
+        if transport is None:
+            return
+        if transport.get_write_buffer_size():
+            transport.abort()
+        else:
+            transport.close()
+
+    def _drop(self, count: int) -> None:
+        """Linger: count bytes we drop unread, and close when too many came."""
+        self._lingered += count
+        if self._lingered >= LINGER_BYTES:
+            self._shut()
+
+    # --- the deadline -----------------------------------------------------
+
+    def _set_deadline(self, when: float) -> None:
+        """Make `when` the deadline; the timer moves only when it must be earlier.
+
+        A timer due before the deadline fires, sees that and re-arms.
         """
-        request: HttpRequest | None = None
+        self._deadline = when
+        timer = self._timer
+        if timer is not None:
+            if timer.when() <= when:
+                return
+            timer.cancel()
+        self._arm(when)
+
+    def _arm(self, when: float) -> None:
+        self._timer = self._loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._state is _State.CLOSED:
+            return
+        if self._loop.time() < self._deadline:
+            self._arm(self._deadline)
+            return
+        # A slow or vanished peer, or one that does not read our answer.
+        self._shut()
+
+    # --- parsing ------------------------------------------------------------
+
+    def _run(self) -> None:
         try:
-            async with asyncio.timeout_at(line_deadline):
-                connection.idle = True
-                line = await read_line(reader)
-                if line == b"\r\n":  # one stray blank line may precede a request
-                    line = await read_line(reader)
-                connection.idle = False
-            if head_deadline is None:
-                head_deadline = asyncio.get_running_loop().time() + (
-                    self.limits.head_timeout
-                )
-            async with asyncio.timeout_at(head_deadline):
-                request = await self._read_head(line, reader, writer, connection.host)
-            status = await self._handler(request)
+            self._parse()
+        except Exception:
+            _LOGGER.exception("Event listener failed on a request from %s", self.host)
+            self._shut()
+
+    def _parse(self) -> None:
+        """Take every complete piece the buffer holds, as far as the state allows."""
+        try:
+            while not self._write_paused and self._take():
+                pass
+        except HttpError as err:
+            # Unread request bytes would be taken for the next request: close.
+            self._answer(err.status, keep_alive=False)
+            self._drop(len(self._buffer) - self._pos)
+            self._buffer.clear()
+            self._pos = 0
+            return
+        buffer = self._buffer
+        if self._pos == len(buffer):
+            buffer.clear()
+        elif self._pos:
+            del buffer[: self._pos]
+        self._pos = 0
+        if not self._write_paused:
+            self._check_held()
+
+    def _take(self) -> bool:  # noqa: PLR0911 - one way out per state
+        """Take the next piece in the current state; False when bytes are missing."""
+        state = self._state
+        if state is _State.LINE:
+            return self._take_request_line()
+        if state is _State.HEAD:
+            return self._take_head()
+        if state is _State.BODY:
+            return self._take_body()
+        if state is _State.CHUNK_SIZE:
+            return self._take_chunk_size()
+        if state is _State.CHUNK_DATA:
+            return self._take_chunk_data()
+        if state is _State.TRAILERS:
+            return self._take_trailer()
+        if state is _State.LINGER:  # what followed an error answer is dropped
+            self._drop(len(self._buffer) - self._pos)
+            self._pos = len(self._buffer)
+        return False
+
+    def _check_held(self) -> None:
+        """Refuse a peer that sends more than the current state may hold."""
+        held = len(self._buffer)
+        state = self._state
+        if state is _State.HEAD:
+            # A head's lines (and their CRLFs) fit max_head_bytes, its end 2 more.
+            too_much = self._head_size + held > self._limits.max_head_bytes + 2
+        elif state in _LINE_STATES:
+            too_much = held > self._limits.max_head_bytes
+        else:
+            # BODY and CHUNK_DATA take what they wait for as soon as it is in,
+            # so they hold less than the body's cap.
+            too_much = False
+        if too_much:
+            self._answer(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, keep_alive=False)
+            self._drop(held)
+            self._buffer.clear()
+
+    def _line_end(self) -> int:
+        """Return where the line at the position ends (its CRLF), or -1."""
+        end = self._buffer.find(b"\r\n", self._pos)
+        if end - self._pos > self._limits.max_head_bytes:
+            raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+        return end
+
+    def _take_request_line(self) -> bool:
+        pos = self._pos
+        end = self._line_end()
+        if end < 0:
+            return False
+        self._pos = end + 2
+        if end == pos and not self._stray_line_seen:
+            # One stray blank line may precede a request.
+            self._stray_line_seen = True
+            return True
+        self.idle = False
+        due = self._head_deadline
+        if due is None:
+            due = self._loop.time() + self._limits.head_timeout
+        self._set_deadline(due)
+        self._method, self._target, self._version = _parse_request_line(
+            bytes(self._buffer[pos:end])
+        )
+        self._headers = {}
+        self._head_size = end + 2 - pos
+        self._header_lines = 0
+        self._state = _State.HEAD
+        return True
+
+    def _take_head(self) -> bool:
+        """Take the complete header lines; at the blank line, the head."""
+        buffer = self._buffer
+        pos = self._pos
+        if buffer.startswith(b"\r\n", pos):
+            self._pos = pos + 2
+            self._head_complete()
+            return True
+        end = buffer.find(b"\r\n\r\n", pos)
+        if end >= 0:
+            self._take_header_lines(pos, end)
+            self._pos = end + 4
+            self._head_complete()
+            return True
+        last = buffer.rfind(b"\r\n", pos)
+        if last >= 0:
+            self._take_header_lines(pos, last)
+            self._pos = last + 2
+        return False
+
+    def _take_header_lines(self, pos: int, end: int) -> None:
+        limits = self._limits
+        headers = self._headers
+        size = self._head_size
+        lines = self._header_lines
+        for text in self._buffer[pos:end].decode("latin-1").split("\r\n"):
+            size += len(text) + 2
+            lines += 1
+            if lines > limits.max_headers or size > limits.max_head_bytes:
+                raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+            _add_header(headers, text)
+        self._head_size = size
+        self._header_lines = lines
+
+    def _head_complete(self) -> None:
+        headers = self._headers
+        _check_framing(headers, self._version)
+        request = HttpRequest(
+            self._method,
+            self._target,
+            headers,
+            self.host,
+            _keep_alive(headers, self._version),
+        )
+        self._request = request
+        try:
+            self._body_cap = self._server.check_head(request)
+        except HttpError as err:
+            # Refused before its body: without one, the connection goes on.
+            if request.keep_alive and not request.has_body:
+                self._answer(err.status, keep_alive=True)
+                return
+            raise
+        if headers.get("expect", "").lower() == "100-continue":
+            self._write(_CONTINUE)
+        body_deadline = self._loop.time() + self._limits.body_timeout
+        if "transfer-encoding" in headers:
+            self._chunks = []
+            self._body_size = 0
+            self._trailers = 0
+            self._state = _State.CHUNK_SIZE
+            self._set_deadline(body_deadline)
+            return
+        length = int(headers.get("content-length", "0"))
+        if length > self._body_cap:
+            raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        if not length:
+            self._complete(b"")
+            return
+        self._remaining = length
+        self._state = _State.BODY
+        self._set_deadline(body_deadline)
+
+    def _take_body(self) -> bool:
+        pos = self._pos
+        end = pos + self._remaining
+        if len(self._buffer) < end:
+            return False
+        self._pos = end
+        self._complete(bytes(self._buffer[pos:end]))
+        return True
+
+    def _take_chunk_size(self) -> bool:
+        pos = self._pos
+        end = self._line_end()
+        if end < 0:
+            return False
+        size = _chunk_size(self._buffer[pos:end])
+        self._pos = end + 2
+        if not size:
+            self._state = _State.TRAILERS
+            return True
+        self._body_size += size
+        if self._body_size > self._body_cap:
+            raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        self._remaining = size
+        self._state = _State.CHUNK_DATA
+        return True
+
+    def _take_chunk_data(self) -> bool:
+        buffer = self._buffer
+        pos = self._pos
+        end = pos + self._remaining
+        if len(buffer) < end + 2:
+            return False
+        if buffer[end : end + 2] != b"\r\n":
+            raise HttpError(HTTPStatus.BAD_REQUEST)
+        self._chunks.append(bytes(buffer[pos:end]))
+        self._pos = end + 2
+        self._state = _State.CHUNK_SIZE
+        return True
+
+    def _take_trailer(self) -> bool:
+        pos = self._pos
+        end = self._line_end()
+        if end < 0:
+            return False
+        self._pos = end + 2
+        if end == pos:  # the blank line: the body is complete
+            body = b"".join(self._chunks)
+            self._chunks = []
+            self._complete(body)
+            return True
+        self._trailers += 1
+        if self._trailers > self._limits.max_headers:
+            raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+        return True
+
+    # --- answering ----------------------------------------------------------
+
+    def _complete(self, body: bytes) -> None:
+        """Hand the request to the handler and answer it."""
+        request = cast("HttpRequest", self._request)
+        try:
+            status = self._server.handler(request, body)
         except HttpError as err:
             status = err.status
-        # Unread body bytes would be taken for the next request: close instead.
-        keep_alive = (
-            request is not None
-            and request.keep_alive
-            and (request.body_read or not request.has_body)
-        )
-        async with asyncio.timeout(self.limits.write_timeout):
-            writer.write(_status_line(status, keep_alive=keep_alive))
-            await writer.drain()
-        if not keep_alive:
-            await self._linger(reader)
-        return keep_alive
+        self._answer(status, keep_alive=request.keep_alive)
 
-    async def _read_head(
-        self,
-        line: bytes,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        remote: str,
-    ) -> HttpRequest:
-        method, target, version = _parse_request_line(line)
-        headers: dict[str, str] = {}
-        size = len(line)
-        lines = 0
-        while (line := await read_line(reader)) != b"\r\n":
-            size += len(line)
-            lines += 1
-            if lines > self.limits.max_headers or size > self.limits.max_head_bytes:
-                raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-            _add_header(headers, line)
-        _check_framing(headers, version)
-        return HttpRequest(
-            method,
-            target,
-            headers,
-            remote,
-            _keep_alive(headers, version),
-            reader,
-            writer,
-            self.limits,
-        )
+    def _write(self, data: bytes) -> None:
+        transport = cast("asyncio.Transport", self._transport)
+        transport.write(data)
 
-    async def _linger(self, reader: asyncio.StreamReader) -> None:
-        """Drop what the peer still sends for a moment, then let it go."""
-        with suppress(TimeoutError, ConnectionError, OSError):
-            async with asyncio.timeout(self.limits.linger_timeout):
-                dropped = 0
-                while dropped < LINGER_BYTES and (
-                    chunk := await reader.read(_READ_CHUNK)
-                ):
-                    dropped += len(chunk)
+    def _answer(self, status: HTTPStatus, *, keep_alive: bool) -> None:
+        """Write the answer; go on once the transport has taken it."""
+        self._request = None
+        if self._state is _State.CLOSED:  # closed while the handler ran
+            return
+        self._write(_status_line(status, keep_alive=keep_alive))
+        if self._write_paused:
+            self._state = _State.ANSWER
+            self._after_write = keep_alive
+        else:
+            self._answered(keep_alive=keep_alive)
+
+    def _answered(self, *, keep_alive: bool) -> None:
+        now = self._loop.time()
+        if keep_alive:
+            self._state = _State.LINE
+            self.idle = True
+            self._stray_line_seen = False
+            self._head_deadline = None
+            self._set_deadline(now + self._limits.keepalive_timeout)
+        else:
+            self._state = _State.LINGER
+            self._set_deadline(now + self._limits.linger_timeout)
+
+
+_LINE_STATES: Final = frozenset({_State.LINE, _State.CHUNK_SIZE, _State.TRAILERS})

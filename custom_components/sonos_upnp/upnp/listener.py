@@ -123,7 +123,7 @@ class EventListener:
         self._max_body_bytes = max_body_bytes
         self._pending_ttl = pending_ttl
         self._server = GuardedHttpServer(
-            self._handle, self._is_speaker, normalize_host, limits
+            self._check_head, self._handle, self._is_speaker, normalize_host, limits
         )
         self._started = False
         self._registrations: dict[str, _Registration] = {}
@@ -281,10 +281,16 @@ class EventListener:
         except Exception:
             _LOGGER.exception("Event callback for %s failed", sid)
 
-    async def _handle(self, request: HttpRequest) -> HTTPStatus:
-        """Answer one request; only well-formed NOTIFYs from known SIDs pass."""
-        sid, seq, variables = await self._read_notify(request)
+    def _handle(self, request: HttpRequest, body: bytes) -> HTTPStatus:
+        """Answer a NOTIFY whose head passed `_check_head`, with its body."""
+        sid = request.headers.get("sid", "")
+        seq = int(request.headers["seq"])
         remote = request.remote
+        try:
+            variables = parse_property_set(body, max_bytes=self._max_body_bytes)
+        except UpnpResponseError as err:
+            _LOGGER.debug("Malformed NOTIFY for %s from %s: %s", sid, remote, err)
+            raise HttpError(HTTPStatus.BAD_REQUEST) from None
         # The SID may have been registered or dropped while the body was read.
         registration = self._registrations.get(sid)
         if registration is None:
@@ -312,10 +318,11 @@ class EventListener:
             _LOGGER.debug("Malformed NOTIFY for %s from %s: %s", sid, remote, err)
             raise HttpError(HTTPStatus.BAD_REQUEST) from None
 
-    async def _read_notify(
-        self, request: HttpRequest
-    ) -> tuple[str, int, dict[str, str]]:
-        """Check a request's headers, sender and body; return SID, SEQ, variables."""
+    def _check_head(self, request: HttpRequest) -> int:
+        """Refuse, before its body is read, a request that is no NOTIFY we take.
+
+        Return the most body bytes the request may bring.
+        """
         if request.method != "NOTIFY":
             raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED)
         headers = request.headers
@@ -334,15 +341,9 @@ class EventListener:
         seq_text = headers.get("seq", "")
         if not (seq_text.isascii() and seq_text.isdigit()) or len(seq_text) > 10:  # noqa: PLR2004
             raise HttpError(HTTPStatus.BAD_REQUEST)
-        seq = int(seq_text)
-        if seq > _SEQ_MAX:
+        if int(seq_text) > _SEQ_MAX:
             raise HttpError(HTTPStatus.BAD_REQUEST)
-        body = await request.read_body(self._max_body_bytes)
-        try:
-            return sid, seq, parse_property_set(body, max_bytes=self._max_body_bytes)
-        except UpnpResponseError as err:
-            _LOGGER.debug("Malformed NOTIFY for %s from %s: %s", sid, remote, err)
-            raise HttpError(HTTPStatus.BAD_REQUEST) from None
+        return self._max_body_bytes
 
     def __repr__(self) -> str:
         """Describe the listener for logs."""
