@@ -32,6 +32,7 @@ from custom_components.sonos_upnp.household_changes import (
     EVERYTHING,
     HouseholdChanges,
     PlayerAspect,
+    Roster,
     alarm_changes,
     topology_changes,
 )
@@ -213,6 +214,16 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     assert unavailable.players_beyond(group_only) == {third.uuid}
     assert alarms_only.players_beyond(group_only) == {first.uuid}
     assert EVERYTHING.players_beyond(group_only) is None
+    # Players come or go only with a change beyond groups and alarms; alarms
+    # only with a change of some alarm.
+    assert not changes.for_roster(Roster.PLAYERS)
+    assert not changes.for_roster(Roster.ALARMS)
+    assert unavailable.for_roster(Roster.PLAYERS)
+    assert topology_changes(after, vanished).for_roster(Roster.PLAYERS)
+    assert not alarms_only.for_roster(Roster.PLAYERS)
+    assert alarms_only.for_roster(Roster.ALARMS)
+    assert EVERYTHING.for_roster(Roster.PLAYERS)
+    assert EVERYTHING.for_roster(Roster.ALARMS)
 
 
 def test_an_alarm_change_concerns_the_alarm_and_its_rooms() -> None:

@@ -27,6 +27,7 @@ from .alarm_schedule import DAY_KEYS, PRESETS, alarm_day_numbers
 from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .errors import user_facing_error
+from .household_changes import Roster, RosterContext
 from .upnp.alarms import Alarm, update_alarm
 from .upnp.exceptions import UpnpClientError
 
@@ -125,9 +126,6 @@ def async_add_alarm_entities(
 
     @callback
     def sync_alarms() -> None:
-        # Alarms come and go only with a change of the alarm list.
-        if (changed := coordinator.changes.alarms) is not None and not changed:
-            return
         current = {alarm.alarm_id for alarm in coordinator.data.alarms.alarms}
         if new := current - known:
             async_add_entities(
@@ -151,7 +149,9 @@ def async_add_alarm_entities(
         remembered - {alarm.alarm_id for alarm in coordinator.data.alarms.alarms}
     )
     sync_alarms()
-    entry.async_on_unload(coordinator.async_add_listener(sync_alarms))
+    entry.async_on_unload(
+        coordinator.async_add_listener(sync_alarms, RosterContext(Roster.ALARMS))
+    )
 
 
 class SonosUpnpAlarmEntity(CoordinatorEntity[SonosHouseholdCoordinator]):

@@ -30,6 +30,8 @@ from .household_changes import (
     HouseholdChanges,
     PlayerAspect,
     PlayerContext,
+    Roster,
+    RosterContext,
     alarm_changes,
     subscriptions_affected,
     topology_changes,
@@ -135,9 +137,12 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         )
         self._changes: HouseholdChanges = EVERYTHING
         self._pending_changes: HouseholdChanges | None = None
-        # Listeners of one player each, told only about updates that concern it.
+        # Listeners of one player each, told only about updates that concern
+        # it, and listeners of the roster of players or alarms, told only
+        # about updates that may change it.
         self._player_listeners: dict[str, dict[int, CALLBACK_TYPE]] = {}
-        self._player_listener_ids = itertools.count()
+        self._roster_listeners: dict[Roster, dict[int, CALLBACK_TYPE]] = {}
+        self._listener_ids = itertools.count()
 
     @property
     def state(self) -> HouseholdState | None:
@@ -458,16 +463,26 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                 reachable=reachable, addresses=len(self._read_addresses())
             )
             self._async_apply_polling()
+        changes = self._changes
+        groups = [
+            listeners
+            for roster, listeners in self._roster_listeners.items()
+            if changes.for_roster(roster)
+        ]
+        self._call_listeners(groups)
         super().async_update_listeners()
-        changed = self._changes.players
+        changed = changes.players
         player_listeners = self._player_listeners
-        groups = (
+        self._call_listeners(
             list(player_listeners.values())
             if changed is None
             else [
                 player_listeners[uuid] for uuid in changed if uuid in player_listeners
             ]
         )
+        self.alarm_playback.async_groups_changed()
+
+    def _call_listeners(self, groups: list[dict[int, CALLBACK_TYPE]]) -> None:
         for listeners in groups:
             for update_callback in list(listeners.values()):
                 try:
@@ -478,25 +493,42 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                     self.logger.exception(
                         "Unexpected error updating a listener of %s", self.name
                     )
-        self.alarm_playback.async_groups_changed()
 
     @callback
     def async_add_listener(
         self, update_callback: CALLBACK_TYPE, context: Any = None
     ) -> Callable[[], None]:
-        """Listen for updates; a player's listener hears only those concerning it."""
-        if not isinstance(context, PlayerContext):
-            return super().async_add_listener(update_callback, context)
-        uuid = context.uuid
-        listeners = self._player_listeners.setdefault(uuid, {})
-        listener_id = next(self._player_listener_ids)
+        """Listen for updates; some listeners hear only those concerning them.
+
+        A player's listener (PlayerContext) hears the updates that concern its
+        player; a roster's (RosterContext) those that may add or remove players
+        or alarms.
+        """
+        if isinstance(context, PlayerContext):
+            return self._add_keyed_listener(
+                self._player_listeners, context.uuid, update_callback
+            )
+        if isinstance(context, RosterContext):
+            return self._add_keyed_listener(
+                self._roster_listeners, context.roster, update_callback
+            )
+        return super().async_add_listener(update_callback, context)
+
+    def _add_keyed_listener[K](
+        self,
+        registry: dict[K, dict[int, CALLBACK_TYPE]],
+        key: K,
+        update_callback: CALLBACK_TYPE,
+    ) -> Callable[[], None]:
+        listeners = registry.setdefault(key, {})
+        listener_id = next(self._listener_ids)
         listeners[listener_id] = update_callback
 
         @callback
         def remove() -> None:
             listeners.pop(listener_id, None)
-            if not listeners and self._player_listeners.get(uuid) is listeners:
-                del self._player_listeners[uuid]
+            if not listeners and registry.get(key) is listeners:
+                del registry[key]
 
         return remove
 

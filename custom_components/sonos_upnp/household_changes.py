@@ -87,12 +87,41 @@ class HouseholdChanges:
         """Return whether the alarm's entities should write their state."""
         return self.alarms is None or alarm_id in self.alarms
 
+    def for_roster(self, roster: Roster) -> bool:
+        """Return whether players or alarms (as roster says) may have come or gone.
+
+        A player whose group or alarms alone changed was there before and is
+        still there.
+        """
+        if roster is Roster.ALARMS:
+            return self.alarms is None or bool(self.alarms)
+        return self.players is None or any(
+            uuid not in self.aspects for uuid in self.players
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PlayerContext:
     """Marks a coordinator listener that shows one player's state."""
 
     uuid: str
+
+
+class Roster(StrEnum):
+    """What a listener adds and removes entities for."""
+
+    PLAYERS = "players"
+    ALARMS = "alarms"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterContext:
+    """Marks a listener that adds or removes entities as players or alarms go.
+
+    It hears only the updates that may have added or removed some.
+    """
+
+    roster: Roster
 
 
 EVERYTHING = HouseholdChanges()

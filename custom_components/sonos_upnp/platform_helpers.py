@@ -9,6 +9,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SonosUpnpConfigEntry
+from .household_changes import Roster, RosterContext
 
 
 @callback
@@ -45,4 +46,6 @@ def async_add_player_entities(
             async_add_entities(entities)
 
     add_new_players()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_players))
+    entry.async_on_unload(
+        coordinator.async_add_listener(add_new_players, RosterContext(Roster.PLAYERS))
+    )
