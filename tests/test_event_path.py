@@ -181,6 +181,16 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     after = parse_zone_group_state(household.zone_group_state())
     changes = topology_changes(before, after)
     assert changes.players == {first.uuid, second.uuid}
+    # The player that joined moved; its entities hear of it first.
+    assert changes.moved == {first.uuid}
+    assert changes.players_in_order() == [first.uuid, second.uuid]
+    household.leave(first)
+    left = parse_zone_group_state(household.zone_group_state())
+    assert topology_changes(after, left).players_in_order() == [
+        first.uuid,
+        second.uuid,
+    ]
+    household.join(first, second)
     assert changes.alarms == frozenset()
     assert not changes.for_player(third.uuid)
     # Only their group changed: entities that show neither it nor the whole
@@ -294,6 +304,8 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
         state_writes.entities()
     )
     assert switch not in state_writes.entities()
+    # The room that moved is written first, whatever order sets take.
+    assert list(state_writes.counts)[-1] == "sensor.living_room_group"
     group = hass.states.get("sensor.kitchen_group")
     assert group is not None
     assert group.state == "Living Room + 1"
@@ -319,6 +331,7 @@ async def test_a_group_change_writes_only_the_entities_of_its_players(
         "binary_sensor.kitchen_group_coordinator",
     }
     assert sum(state_writes.counts.values()) == 3
+    assert list(state_writes.counts)[-1] == "sensor.living_room_group"
     assert [states.seen for states in playback] == [[]] * len(playback)
     assert state_is(hass, "binary_sensor.kitchen_alarm_playing", "off")()
     for states in playback:

@@ -477,7 +477,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
             list(player_listeners.values())
             if changed is None
             else [
-                player_listeners[uuid] for uuid in changed if uuid in player_listeners
+                player_listeners[uuid]
+                for uuid in changes.players_in_order()
+                if uuid in player_listeners
             ]
         )
         self.alarm_playback.async_groups_changed()

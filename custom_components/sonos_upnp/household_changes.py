@@ -36,7 +36,8 @@ class HouseholdChanges:
     """The players and alarms an update concerns; None means all of them.
 
     `aspects` says, for some of the players, that only those aspects of
-    theirs changed; a player without an entry changed in every way.
+    theirs changed; a player without an entry changed in every way. `moved`
+    are the players that left their group for another.
     """
 
     players: frozenset[str] | None = None
@@ -44,6 +45,17 @@ class HouseholdChanges:
     aspects: Mapping[str, frozenset[PlayerAspect]] = field(
         default_factory=dict, compare=True, hash=False
     )
+    moved: frozenset[str] = frozenset()
+
+    def players_in_order(self) -> list[str]:
+        """Return the changed players in the order their entities hear of it.
+
+        The players that moved come first: the change is about them (the
+        others' group only gained or lost them). The order does not depend
+        on how a set happens to iterate in this process.
+        """
+        moved = self.moved
+        return sorted(self.players or (), key=lambda uuid: (uuid not in moved, uuid))
 
     def for_player(
         self, uuid: str, shows: frozenset[PlayerAspect] | None = None
@@ -143,6 +155,7 @@ def topology_changes(
     changed = set(before.member_uuids ^ after.member_uuids)
     changed |= unavailable_before ^ unavailable_after
     group_only: dict[str, frozenset[PlayerAspect]] = {}
+    moved: set[str] = set()
     old_players, new_players = before.players, after.players
     old_groups, new_groups = before.group_of, after.group_of
     for uuid in old_players.keys() | new_players.keys():
@@ -152,6 +165,8 @@ def topology_changes(
         # A parse that reuses unchanged groups hands over the same objects.
         if old is new and old_groups(uuid) is new_groups(uuid):
             continue
+        if old is not None and new is not None and old.group_id != new.group_id:
+            moved.add(uuid)
         if old != new and (
             old is None or new is None or _outside_group(old) != _outside_group(new)
         ):
@@ -159,7 +174,9 @@ def topology_changes(
         elif old != new or old_groups(uuid) != new_groups(uuid):
             changed.add(uuid)
             group_only[uuid] = GROUP_ONLY
-    return HouseholdChanges(frozenset(changed), frozenset(), group_only)
+    return HouseholdChanges(
+        frozenset(changed), frozenset(), group_only, frozenset(moved)
+    )
 
 
 # Every field of a player but those grouping changes (its group, its role).

@@ -132,6 +132,10 @@ SIDES = ("ours", "core")
 # A change made on the speaker side, and what each side's entity then shows.
 type Change = tuple[Callable[[], None], dict[str, Callable[[State], bool]]]
 KEEP_THE_LEAD = 1.2
+# Topology change to state: ours at least this many times faster than core's
+# at p50 and p99 (fair method), and the samples each side gets for it.
+TOPOLOGY_GOAL_RATIO = 2.0
+FAIR_SAMPLES = 200
 # Core waits for its first topology event before it goes on.
 CORE_SETUP_TIMEOUT = 30.0
 
@@ -445,6 +449,7 @@ async def test_topology_change_to_state_side_by_side_on_4_players(
     emulator_household_factory: HouseholdFactory,
 ) -> None:
     samples_count = QUICK_SAMPLES if benchmark.disabled else TOPOLOGY_SAMPLES
+    fair_count = QUICK_SAMPLES if benchmark.disabled else FAIR_SAMPLES
     household = await emulator_household_factory(
         "singles", players=4, seed=32, distinct_hosts=True
     )
@@ -487,15 +492,19 @@ async def test_topology_change_to_state_side_by_side_on_4_players(
                 # Go on from where the first measure left the household.
                 changes[samples_count % 2 :] + changes[: samples_count % 2],
                 # Each side is measured in every other change.
-                2 * samples_count,
+                2 * fair_count,
             )
     from_join = record(benchmark, "topology_to_state_4_players", stopwatch.samples)
     fair = record(benchmark, "topology_to_state_4_players_fair", fair_samples)
     net = record(benchmark, "topology_to_state_4_players_after_burst", after_burst)
     benchmark.pedantic(lambda: (from_join, fair, net), rounds=1)
     counts = {side: len(values) for side, values in fair_samples.items()}
-    assert counts == dict.fromkeys(SIDES, samples_count)
+    assert counts == dict.fromkeys(SIDES, fair_count)
     if not benchmark.disabled:
-        # Not the goal (2x at p50 and p99, out of reach: see the docstring),
-        # a guard against losing the lead the listener has.
+        # A guard against losing the lead: whatever the machine, ours first.
         assert fair["ours"]["p50_ms"] <= fair["core"]["p50_ms"], fair
+        ratios = fair["core_over_ours"]
+        if min(ratios.values()) < TOPOLOGY_GOAL_RATIO:
+            # At the edge of the goal (see the docstring): kept in sight
+            # rather than failing every benchmark run.
+            pytest.xfail(f"core over ours {ratios}: under {TOPOLOGY_GOAL_RATIO}x")
