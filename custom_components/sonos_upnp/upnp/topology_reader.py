@@ -19,6 +19,16 @@ taken for them. Whatever the skeleton cannot vouch for (comments, CDATA,
 DOCTYPE, processing instructions, namespace declarations, a ZoneGroup that
 does not start at a cut, a refused skeleton) is read by the full parse,
 whose answer, result or refusal, is authoritative.
+
+Inside a new group, members are remembered the same way: a room that moves
+to another group keeps the exact bytes of its ZoneGroupMember element, so
+the new group is parsed with an empty `<ZoneGroupMember/>` placeholder for
+it, which hands the builder the attributes remembered for those bytes. A
+member is remembered only when expat read it as one empty element spanning
+exactly the bytes cut for it (from its start tag to the first "/>", no
+other ">" in between): a start tag is all of an empty element, and the
+same bytes make the same tag wherever they stand. Members with children
+(a home theater's satellites) are parsed every time.
 """
 
 from __future__ import annotations
@@ -42,6 +52,9 @@ from .topology import (
 _GROUP_START: Final = b"<ZoneGroup "
 _GROUP_END: Final = b"</ZoneGroup>"
 _PLACEHOLDER: Final = b"<ZoneGroup/>"
+_MEMBER_START: Final = b"<ZoneGroupMember "
+_MEMBER_PLACEHOLDER: Final = b"<ZoneGroupMember/>"
+_EMPTY_TAG_END: Final = b"/>"
 _XML_SPACE: Final = b" \t\r\n"
 # What the skeleton cannot vouch for: markup declarations, comments, CDATA,
 # processing instructions (an XML declaration may name another encoding), and
@@ -49,6 +62,7 @@ _XML_SPACE: Final = b" \t\r\n"
 _UNUSUAL: Final = (b"<!", b"<?", b"xmlns")
 
 type _Memo = dict[bytes, ZoneGroup | None]
+type _Attributes = dict[str, str]
 
 
 class _NotForTheSkeletonError(Exception):
@@ -62,10 +76,20 @@ class ZoneGroupStateReader:
     raises what it raises. One reader per household; not thread-safe.
     The counters tell how the last document was read (for tests and
     benchmarks): groups parsed anew, groups reused from the previous
-    document, and the total number of documents handed to the full parse.
+    document, members of new groups reused, and the total number of
+    documents handed to the full parse.
     """
 
-    __slots__ = ("_keys", "_memo", "full_parses", "parsed_groups", "reused_groups")
+    __slots__ = (
+        "_group_members",
+        "_keys",
+        "_members",
+        "_memo",
+        "full_parses",
+        "parsed_groups",
+        "reused_groups",
+        "reused_members",
+    )
 
     def __init__(self) -> None:
         """Start without any remembered group."""
@@ -74,8 +98,13 @@ class ZoneGroupStateReader:
         self._memo: _Memo = {}
         # The keys of the last document's groups, in document order.
         self._keys: list[bytes] = []
+        # The members of the last document's groups that were empty elements,
+        # by their exact bytes: their attributes, and each group's members.
+        self._members: dict[bytes, _Attributes] = {}
+        self._group_members: dict[bytes, tuple[bytes, ...]] = {}
         self.parsed_groups = 0
         self.reused_groups = 0
+        self.reused_members = 0
         self.full_parses = 0
 
     def read(self, text: str | bytes) -> HouseholdTopology:
@@ -88,7 +117,9 @@ class ZoneGroupStateReader:
                 pass
         self._memo = {}
         self._keys = []
-        self.parsed_groups = self.reused_groups = 0
+        self._members = {}
+        self._group_members = {}
+        self.parsed_groups = self.reused_groups = self.reused_members = 0
         self.full_parses += 1
         return parse_zone_group_state(text)
 
@@ -100,6 +131,10 @@ class ZoneGroupStateReader:
         # one), and the key and end tag offset of each new group.
         runs: dict[int, list[bytes]] = {}
         new: dict[int, tuple[bytes, int]] = {}
+        # By the offset of their start tag too: the members of new groups
+        # that a placeholder stands for, and those whose bytes are new.
+        known: dict[int, tuple[bytes, _Attributes]] = {}
+        fresh: dict[int, bytes] = {}
         run: list[bytes] | None = None
         length = 0
         previous = self._keys
@@ -126,10 +161,11 @@ class ZoneGroupStateReader:
             keys.append(key)
             if key not in memo:
                 run = None
-                new[length] = (key, length + len(key))
-                pieces.append(key)
+                group_start = length
+                length = self._cut_members(key, length, pieces, known, fresh)
+                new[group_start] = (key, length)
                 pieces.append(_GROUP_END)
-                length += len(key) + len(_GROUP_END)
+                length += len(_GROUP_END)
             elif run is not None:
                 run.append(key)
             else:
@@ -141,40 +177,148 @@ class ZoneGroupStateReader:
         # Remembered groups had none of these; the rest of the document is here.
         if any(marker in skeleton for marker in _UNUSUAL):
             raise _NotForTheSkeletonError
-        builder = _SkeletonBuilder(memo, runs, new)
+        builder = _SkeletonBuilder(
+            memo,
+            runs,
+            new,
+            _MemberMemo(self._members, self._group_members, known, fresh),
+        )
+        topology = self._parse_skeleton(builder, skeleton)
+        self._keys = keys
+        self.parsed_groups = len(new)
+        self.reused_groups = sum(len(run_keys) for run_keys in runs.values())
+        self.reused_members = len(known)
+        return topology
+
+    def _parse_skeleton(
+        self, builder: _SkeletonBuilder, skeleton: bytes
+    ) -> HouseholdTopology:
+        """Build the topology; remember the groups and members it read."""
         parser = secure_parser(builder.start, builder.end)
         builder.parser = parser
         run_parser(parser, skeleton)
         topology = builder.topology()
         self._memo = builder.next_memo
-        self._keys = keys
-        self.parsed_groups = len(new)
-        self.reused_groups = sum(len(run_keys) for run_keys in runs.values())
+        self._members = builder.member_memo.next_members
+        self._group_members = builder.member_memo.next_group_members
         return topology
+
+    def _cut_members(
+        self,
+        group: bytes,
+        length: int,
+        pieces: list[bytes],
+        known: dict[int, tuple[bytes, _Attributes]],
+        fresh: dict[int, bytes],
+    ) -> int:
+        """Add a new group's bytes to the skeleton, known members as placeholders.
+
+        A member is cut from its start tag to the first "/>" after it, when
+        that holds no other ">": an empty element, if expat agrees (see
+        _SkeletonBuilder.end). Return the skeleton's length after the group.
+        """
+        members = self._members
+        taken = 0
+        position = group.find(_MEMBER_START)
+        while position >= 0:
+            following = group.find(_MEMBER_START, position + 1)
+            end = group.find(_EMPTY_TAG_END, position) + len(_EMPTY_TAG_END)
+            if end > position and (following < 0 or end <= following):
+                member = group[position:end]
+                if (attributes := members.get(member)) is not None:
+                    pieces.append(group[taken:position])
+                    length += position - taken
+                    known[length] = (member, attributes)
+                    pieces.append(_MEMBER_PLACEHOLDER)
+                    length += len(_MEMBER_PLACEHOLDER)
+                    taken = end
+                elif member.count(b">") == 1:
+                    fresh[length + position - taken] = member
+            position = following
+        pieces.append(group[taken:])
+        return length + len(group) - taken
+
+
+class _MemberMemo:
+    """The members a skeleton reads: remembered, new, and those to remember."""
+
+    __slots__ = (
+        "fresh",
+        "group_members",
+        "known",
+        "members",
+        "next_group_members",
+        "next_members",
+    )
+
+    def __init__(
+        self,
+        members: dict[bytes, _Attributes],
+        group_members: dict[bytes, tuple[bytes, ...]],
+        known: dict[int, tuple[bytes, _Attributes]],
+        fresh: dict[int, bytes],
+    ) -> None:
+        self.members = members
+        self.group_members = group_members
+        self.known = known
+        self.fresh = fresh
+        self.next_members: dict[bytes, _Attributes] = {}
+        self.next_group_members: dict[bytes, tuple[bytes, ...]] = {}
+
+    def carry(self, group: bytes) -> None:
+        """Remember a reused group's members for the next document."""
+        member_keys = self.group_members.get(group, ())
+        self.next_group_members[group] = member_keys
+        for member in member_keys:
+            self.next_members[member] = self.members[member]
 
 
 class _SkeletonBuilder(TopologyBuilder):
     """Build the topology of a skeleton, filling in the remembered groups."""
 
-    __slots__ = ("memo", "new", "new_group", "next_memo", "parser", "runs")
+    __slots__ = (
+        "member_keys",
+        "member_memo",
+        "memo",
+        "new",
+        "new_group",
+        "next_memo",
+        "open_member",
+        "parser",
+        "runs",
+    )
 
     def __init__(
         self,
         memo: _Memo,
         runs: dict[int, list[bytes]],
         new: dict[int, tuple[bytes, int]],
+        member_memo: _MemberMemo,
     ) -> None:
         super().__init__()
         self.memo = memo
         self.runs = runs
         self.new = new
+        self.member_memo = member_memo
         self.next_memo: _Memo = {}
         # The new group open now: its key and the offset of its end tag.
         self.new_group: tuple[bytes, int] | None = None
+        # The remembered members of the new group open now, in order.
+        self.member_keys: list[bytes] = []
+        # A new member that started and has had no event since: where its
+        # bytes end, its key and its attributes.
+        self.open_member: tuple[int, bytes, _Attributes] | None = None
         self.parser: XMLParserType | None = None
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
-        """Check that a ZoneGroup starts at a cut, then build as usual."""
+        """Check that a ZoneGroup starts at a cut, then build as usual.
+
+        A member placeholder takes the attributes remembered for its bytes.
+        """
+        self.open_member = None  # a new member with a child is no empty element
+        if name == "ZoneGroupMember":
+            self._start_member(attributes)
+            return
         if name != "ZoneGroup":
             super().start(name, attributes)
             return
@@ -186,10 +330,35 @@ class _SkeletonBuilder(TopologyBuilder):
         self.new_group = self.new.get(offset)
         if self.new_group is None:  # nested, or spelled otherwise: not at a cut
             raise _NotForTheSkeletonError
+        self.member_keys = []
         super().start(name, attributes)
 
+    def _start_member(self, attributes: dict[str, str]) -> None:
+        assert self.parser is not None
+        offset = self.parser.CurrentByteIndex
+        memo = self.member_memo
+        if (known := memo.known.get(offset)) is not None:
+            remembered, attributes = known
+            self.member_keys.append(remembered)
+            memo.next_members[remembered] = attributes
+        elif (fresh := memo.fresh.get(offset)) is not None:
+            self.open_member = (offset + len(fresh), fresh, attributes)
+        super().start("ZoneGroupMember", attributes)
+
     def end(self, name: str) -> None:
-        """Close an element; a closing new group is checked and remembered."""
+        """Close an element; a closing new group is checked and remembered.
+
+        A new member is remembered when expat read it as one empty element
+        spanning exactly the bytes cut for it: no event between its start
+        and its end, which expat reports just past an empty element's tag.
+        """
+        if (open_member := self.open_member) is not None:
+            self.open_member = None
+            end, member, attributes = open_member
+            assert self.parser is not None
+            if self.parser.CurrentByteIndex == end:
+                self.member_keys.append(member)
+                self.member_memo.next_members[member] = attributes
         new_group = self.new_group
         if name != "ZoneGroup" or new_group is None:
             super().end(name)
@@ -207,6 +376,7 @@ class _SkeletonBuilder(TopologyBuilder):
         super().end(name)
         if counts:
             self.next_memo[key] = self.groups[-1] if len(self.groups) > built else None
+            self.member_memo.next_group_members[key] = tuple(self.member_keys)
 
     def _fill_in(self, keys: list[bytes]) -> None:
         """Take the remembered groups a placeholder stands for, where they count."""
@@ -217,6 +387,7 @@ class _SkeletonBuilder(TopologyBuilder):
         for key in keys:
             group = self.memo[key]
             self.next_memo[key] = group
+            self.member_memo.carry(key)
             if counts and group is not None:
                 self.groups.append(group)
         # A placeholder is empty: its end pops this.
