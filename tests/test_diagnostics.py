@@ -40,7 +40,8 @@ async def test_entry_diagnostics(
 ) -> None:
     assert await async_setup_component(hass, "diagnostics", {})
     coordinator = init_integration.runtime_data.coordinator
-    await wait_for_subscriptions(hass, coordinator)
+    # Every subscription's initial event in: the rows below say so.
+    await wait_for_subscriptions(hass, coordinator, events_flow=True)
     hass.config_entries.async_update_entry(
         init_integration, options={CONF_ADVERTISE_HOST: "192.0.2.7"}
     )
