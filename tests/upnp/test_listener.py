@@ -1120,6 +1120,24 @@ async def stalled_peer(listener: EventListener) -> tuple[socket.socket, Any]:
     return peer, connection
 
 
+async def pipeline_to_a_stalled_peer(
+    guarded: EventListener, recorder: Recorder, count: int
+) -> tuple[socket.socket, Any, asyncio.Task[None]]:
+    """Send count pipelined NOTIFYs from a peer that reads none of the answers.
+
+    Return the peer, the server's connection (by then its writing is paused)
+    and the task still sending.
+    """
+    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
+    loop = asyncio.get_running_loop()
+    peer, connection = await stalled_peer(guarded)
+    sending = loop.create_task(
+        loop.sock_sendall(peer, b"".join(raw_notify(seq) for seq in range(count)))
+    )
+    await until(lambda: connection._write_paused)
+    return peer, connection, sending
+
+
 async def read_raw_answers(peer: socket.socket, count: int) -> list[int]:
     """Read count answers (heads only) from a raw socket."""
     loop = asyncio.get_running_loop()
@@ -1137,17 +1155,13 @@ async def test_requests_wait_while_the_peer_does_not_take_our_answers(
     recorder: Recorder,
 ) -> None:
     guarded = await start_listener(write_timeout=5.0, keepalive_timeout=5.0)
-    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
-    loop = asyncio.get_running_loop()
-    peer, connection = await stalled_peer(guarded)
     count = 1000
+    # Pipelined NOTIFYs whose answers the peer does not read: the answers
+    # fill the socket buffers, and the server stops reading and parsing.
+    peer, connection, sending = await pipeline_to_a_stalled_peer(
+        guarded, recorder, count
+    )
     try:
-        # Pipelined NOTIFYs whose answers the peer does not read: the answers
-        # fill the socket buffers, and the server stops reading and parsing.
-        sending = loop.create_task(
-            loop.sock_sendall(peer, b"".join(raw_notify(seq) for seq in range(count)))
-        )
-        await until(lambda: connection._write_paused)
         delivered = len(recorder.events)
         assert 0 < delivered < count
         # Requests and bodies still arriving wait too: reading is paused, so
@@ -1173,14 +1187,8 @@ async def test_an_answer_the_peer_does_not_take_is_cut_at_the_write_timeout(
     recorder: Recorder,
 ) -> None:
     guarded = await start_listener(write_timeout=0.3, keepalive_timeout=10.0)
-    guarded.register(SID, LOCALHOST, "RenderingControl", recorder.on_event)
-    loop = asyncio.get_running_loop()
-    peer, connection = await stalled_peer(guarded)
+    peer, _, sending = await pipeline_to_a_stalled_peer(guarded, recorder, 400)
     try:
-        sending = loop.create_task(
-            loop.sock_sendall(peer, b"".join(raw_notify(seq) for seq in range(400)))
-        )
-        await until(lambda: connection._write_paused)
         paused_at = time.monotonic()
         await until(lambda: not guarded.connection_count, within=3.0)
         assert 0.2 < time.monotonic() - paused_at < 2.0
