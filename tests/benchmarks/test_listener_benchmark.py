@@ -48,14 +48,14 @@ BODY = (
 BATCH = 200
 
 
-def notify_request(port: int, seq: int) -> bytes:
+def notify_request(port: int, seq: int, body: bytes = BODY) -> bytes:
     """Return a NOTIFY the way a speaker writes one."""
     return (
         f"NOTIFY /notify HTTP/1.1\r\nHOST: {LOCALHOST}:{port}\r\n"
         'CONTENT-TYPE: text/xml; charset="utf-8"\r\n'
-        f"CONTENT-LENGTH: {len(BODY)}\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
+        f"CONTENT-LENGTH: {len(body)}\r\nNT: upnp:event\r\nNTS: upnp:propchange\r\n"
         f"SID: {SID}\r\nSEQ: {seq}\r\n\r\n"
-    ).encode() + BODY
+    ).encode() + body
 
 
 async def read_status(reader: asyncio.StreamReader) -> int:
@@ -156,16 +156,6 @@ class FloorProtocol(asyncio.Protocol):
             self._transport.write(_ANSWER)
 
 
-def topology_request(port: int, seq: int) -> bytes:
-    """Return a ZoneGroupTopology NOTIFY the way a speaker writes one."""
-    return (
-        f"NOTIFY /notify HTTP/1.1\r\nHOST: {LOCALHOST}:{port}\r\n"
-        'CONTENT-TYPE: text/xml; charset="utf-8"\r\n'
-        f"CONTENT-LENGTH: {len(TOPOLOGY_BODY)}\r\nNT: upnp:event\r\n"
-        f"NTS: upnp:propchange\r\nSID: {SID}\r\nSEQ: {seq}\r\n\r\n"
-    ).encode() + TOPOLOGY_BODY
-
-
 def p50_p99(samples: list[float]) -> dict[str, float]:
     """Return the median and the 99th percentile in microseconds."""
     ordered = sorted(samples)
@@ -226,12 +216,16 @@ def test_notify_latency_against_a_bare_protocol(
             for seq in range(LATENCY_SAMPLES):
                 samples["ours"].append(
                     await _timed_notify(
-                        ours_client, topology_request(listener.port, seq), arrived
+                        ours_client,
+                        notify_request(listener.port, seq, TOPOLOGY_BODY),
+                        arrived,
                     )
                 )
                 samples["floor"].append(
                     await _timed_notify(
-                        floor_client, topology_request(floor_port, seq), arrived
+                        floor_client,
+                        notify_request(floor_port, seq, TOPOLOGY_BODY),
+                        arrived,
                     )
                 )
         finally:
