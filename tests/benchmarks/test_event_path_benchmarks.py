@@ -355,9 +355,21 @@ async def one_player_group_change(
         for player in household.players
     )
 
+    def all_delivered() -> bool:
+        # Counting NOTIFYs is not enough: the change's AVTransport events
+        # count too, and a late one of the players' topology events would
+        # bring the previous topology back after the next event is applied.
+        return all(
+            subscription.delivered
+            and subscription.delivered[-1] == subscription.next_seq - 1
+            for player in household.players
+            for subscription in player.gena.subscriptions.values()
+        )
+
     async def settled() -> None:
         # Every player's own event of the change is in (they change nothing).
         await wait_for_notifications(hass, household, sent, topology_subscriptions)
+        await wait_for(hass, all_delivered)
         # The player that left coordinates a group of its own and shows its
         # own alarm state (known all along: no subscription moves).
         await wait_for(hass, lambda: playback.playback_of(moving.uuid) is not None)
