@@ -37,7 +37,7 @@ class HouseholdChanges:
 
     `aspects` says, for some of the players, that only those aspects of
     theirs changed; a player without an entry changed in every way. `moved`
-    are the players that left their group for another.
+    are the players now in another group (another group ID) than before.
     """
 
     players: frozenset[str] | None = None
