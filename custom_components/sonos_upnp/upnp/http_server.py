@@ -637,19 +637,24 @@ class _Connection(asyncio.Protocol):
             self._drop(held)
             self._buffer.clear()
 
-    def _line_end(self) -> int:
-        """Return where the line at the position ends (its CRLF), or -1."""
-        end = self._buffer.find(b"\r\n", self._pos)
-        if end - self._pos > self._limits.max_head_bytes:
+    def _take_line(self) -> tuple[int, int] | None:
+        """Take the line at the position: where it starts and its CRLF is.
+
+        None while its CRLF has not arrived.
+        """
+        pos = self._pos
+        end = self._buffer.find(b"\r\n", pos)
+        if end - pos > self._limits.max_head_bytes:
             raise HttpError(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-        return end
+        if end < 0:
+            return None
+        self._pos = end + 2
+        return pos, end
 
     def _take_request_line(self) -> bool:
-        pos = self._pos
-        end = self._line_end()
-        if end < 0:
+        if (line := self._take_line()) is None:
             return False
-        self._pos = end + 2
+        pos, end = line
         if end == pos and not self._stray_line_seen:
             # One stray blank line may precede a request.
             self._stray_line_seen = True
@@ -751,12 +756,10 @@ class _Connection(asyncio.Protocol):
         return True
 
     def _take_chunk_size(self) -> bool:
-        pos = self._pos
-        end = self._line_end()
-        if end < 0:
+        if (line := self._take_line()) is None:
             return False
+        pos, end = line
         size = _chunk_size(self._buffer[pos:end])
-        self._pos = end + 2
         if not size:
             self._state = _State.TRAILERS
             return True
@@ -781,11 +784,9 @@ class _Connection(asyncio.Protocol):
         return True
 
     def _take_trailer(self) -> bool:
-        pos = self._pos
-        end = self._line_end()
-        if end < 0:
+        if (line := self._take_line()) is None:
             return False
-        self._pos = end + 2
+        pos, end = line
         if end == pos:  # the blank line: the body is complete
             body = b"".join(self._chunks)
             self._chunks = []
