@@ -222,8 +222,9 @@ class ZoneGroupStateReader:
         position = group.find(_MEMBER_START)
         while position >= 0:
             following = group.find(_MEMBER_START, position + 1)
-            end = group.find(_EMPTY_TAG_END, position) + len(_EMPTY_TAG_END)
-            if end > position and (following < 0 or end <= following):
+            end = group.find(_EMPTY_TAG_END, position)
+            if end >= 0 and (following < 0 or end < following):
+                end += len(_EMPTY_TAG_END)
                 member = group[position:end]
                 if (attributes := members.get(member)) is not None:
                     pieces.append(group[taken:position])
