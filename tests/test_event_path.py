@@ -30,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.household_changes import (
     EVERYTHING,
+    GROUPING,
     HouseholdChanges,
     PlayerAspect,
     Roster,
@@ -199,6 +200,14 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     assert changes.for_player(first.uuid, frozenset({PlayerAspect.GROUP}))
     assert not changes.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
     assert not changes.for_player(first.uuid, frozenset())
+    # The one that joined follows another coordinator now; the one it joined
+    # still coordinates its group, which only gained a member.
+    coordinator = frozenset({PlayerAspect.COORDINATOR})
+    assert changes.for_player(first.uuid, coordinator)
+    assert not changes.for_player(second.uuid, coordinator)
+    assert changes.for_player(second.uuid, frozenset({PlayerAspect.GROUP}))
+    assert topology_changes(after, left).for_player(first.uuid, coordinator)
+    assert not topology_changes(after, left).for_player(second.uuid, coordinator)
     assert topology_changes(after, after).players == frozenset()
     # Availability counts; so does a player that vanishes or appears.
     unavailable = topology_changes(after, after, frozenset(), {third.uuid})
@@ -219,11 +228,10 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     assert alarms_only.for_alarm(4)
     assert not alarms_only.for_alarm(5)
     # The players changed beyond their group: those whose devices may differ.
-    group_only = frozenset({PlayerAspect.GROUP})
-    assert changes.players_beyond(group_only) == frozenset()
-    assert unavailable.players_beyond(group_only) == {third.uuid}
-    assert alarms_only.players_beyond(group_only) == {first.uuid}
-    assert EVERYTHING.players_beyond(group_only) is None
+    assert changes.players_beyond(GROUPING) == frozenset()
+    assert unavailable.players_beyond(GROUPING) == {third.uuid}
+    assert alarms_only.players_beyond(GROUPING) == {first.uuid}
+    assert EVERYTHING.players_beyond(GROUPING) is None
     # Players come or go only with a change beyond groups and alarms; alarms
     # only with a change of some alarm.
     assert not changes.for_roster(Roster.PLAYERS)

@@ -50,7 +50,7 @@ class SonosUpnpIsCoordinatorEntity(SonosUpnpPlayerEntity, BinarySensorEntity):
 
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_translation_key = "is_coordinator"
-    _shows = frozenset({PlayerAspect.GROUP})
+    _shows = frozenset({PlayerAspect.COORDINATOR})
 
     @property
     def is_on(self) -> bool | None:

@@ -26,7 +26,7 @@ from .const import (
 )
 from .household_changes import (
     EVERYTHING,
-    GROUP_ONLY,
+    GROUPING,
     HouseholdChanges,
     PlayerAspect,
     PlayerContext,
@@ -350,7 +350,7 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         )
         # Devices first: the platforms add entities for new players on update.
         # A player's device shows nothing of its group.
-        self.devices.async_sync(topology, changes.players_beyond(GROUP_ONLY))
+        self.devices.async_sync(topology, changes.players_beyond(GROUPING))
         self._async_publish(
             self._state(topology=topology, unavailable=unavailable), changes
         )

@@ -5,8 +5,8 @@ player's entities when its group (coordinator, members, their names and
 roles), its own topology entry (name, role, address, software), its
 availability or an alarm of its room changed; an alarm's entities when the
 alarm changed. A player whose group or alarms alone changed is marked with
-that aspect, so entities that show neither can skip it; any other change
-concerns every entity of the player.
+those aspects, so entities that show none of them can skip it; any other
+change concerns every entity of the player.
 """
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 class PlayerAspect(StrEnum):
     """A part of a player's state that can change on its own."""
 
+    # The player's group: its members, their names and roles.
     GROUP = "group"
+    # Which player coordinates the player's group (whose playback it follows);
+    # it changes only along with GROUP.
+    COORDINATOR = "coordinator"
     ALARMS = "alarms"
 
 
@@ -137,7 +141,10 @@ class RosterContext:
 
 
 EVERYTHING = HouseholdChanges()
-GROUP_ONLY: Final = frozenset({PlayerAspect.GROUP})
+# What grouping changes of a player: the make-up of its group, and maybe who
+# coordinates it.
+GROUPING: Final = frozenset({PlayerAspect.GROUP, PlayerAspect.COORDINATOR})
+_GROUP_MEMBERS = frozenset({PlayerAspect.GROUP})
 _ALARMS = frozenset({PlayerAspect.ALARMS})
 
 
@@ -150,7 +157,8 @@ def topology_changes(
     """Return the players whose entry, group or availability differ.
 
     A player in a group that changed in any way counts as changed: its group
-    sensors name the members and the coordinator.
+    sensors name the members and the coordinator. Its coordinator counts as
+    changed only when another player coordinates its group now.
     """
     changed = set(before.member_uuids ^ after.member_uuids)
     changed |= unavailable_before ^ unavailable_after
@@ -162,18 +170,27 @@ def topology_changes(
         if uuid in changed:
             continue
         old, new = old_players.get(uuid), new_players.get(uuid)
+        old_group, new_group = old_groups(uuid), new_groups(uuid)
         # A parse that reuses unchanged groups hands over the same objects.
-        if old is new and old_groups(uuid) is new_groups(uuid):
+        if old is new and old_group is new_group:
             continue
         if old is not None and new is not None and old.group_id != new.group_id:
             moved.add(uuid)
-        if old != new and (
+        # A remembered member keeps its player where its group stays put.
+        same_player = old is new or old == new
+        if not same_player and (
             old is None or new is None or _outside_group(old) != _outside_group(new)
         ):
             changed.add(uuid)
-        elif old != new or old_groups(uuid) != new_groups(uuid):
+        elif not same_player or old_group != new_group:
             changed.add(uuid)
-            group_only[uuid] = GROUP_ONLY
+            group_only[uuid] = (
+                _GROUP_MEMBERS
+                if old_group is not None
+                and new_group is not None
+                and old_group.coordinator_uuid == new_group.coordinator_uuid
+                else GROUPING
+            )
     return HouseholdChanges(
         frozenset(changed), frozenset(), group_only, frozenset(moved)
     )

@@ -18,7 +18,7 @@ class SonosUpnpPlaybackEntity(SonosUpnpPlayerEntity):
     """
 
     # Which coordinator's playback the entity follows.
-    _shows = frozenset({PlayerAspect.GROUP})
+    _shows = frozenset({PlayerAspect.COORDINATOR})
 
     @property
     def available(self) -> bool:
