@@ -119,6 +119,31 @@ def test_members_that_change_group_are_not_parsed_again() -> None:
     assert reader.full_parses == 0
 
 
+def test_a_member_keeps_its_player_where_it_stands_as_before() -> None:
+    def read(text: str) -> HouseholdTopology:
+        topology = reader.read(text)
+        assert topology == parse_zone_group_state(text)
+        return topology
+
+    reader = ZoneGroupStateReader()
+    alone = read(state(group("A"), group("B"), group("C")))
+    # B joins A: A still coordinates group A:1, so its player is the same; B
+    # is placed anew (another coordinator, another group ID).
+    joined = read(state(group("A", "B"), group("C")))
+    assert joined.player("A") is alone.player("A")
+    assert joined.player("B") is not alone.player("B")
+    # B leaves: A stays where it was; B stands where it stood two documents
+    # ago, which is forgotten, so it is placed anew.
+    left = read(state(group("A"), group("B"), group("C")))
+    assert left.player("A") is alone.player("A")
+    assert left.player("B") is not alone.player("B")
+    assert left.player("B") is not joined.player("B")
+    # A reused group carries its members' players along.
+    again = read(state(group("A", "B"), group("C")))
+    assert again.player("A") is alone.player("A")
+    assert reader.full_parses == 0
+
+
 @pytest.mark.parametrize(
     "extra",
     [

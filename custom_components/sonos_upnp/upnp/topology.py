@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -275,9 +275,10 @@ def parse_zone_group_state(text: str | bytes) -> HouseholdTopology:
     return builder.topology()
 
 
-type _Attributes = dict[str, str]
+# An element's attributes, as expat reports them.
+type Attributes = dict[str, str]
 # A ZoneGroupMember's or Satellite's attributes, and whether it is a Satellite.
-type _Member = tuple[_Attributes, bool]
+type Member = tuple[Attributes, bool]
 
 # What an open element is to TopologyBuilder (its open_kinds; subclasses read them).
 KIND_IGNORED: Final = 0
@@ -326,11 +327,11 @@ class TopologyBuilder:
         self.has_groups = False
         self.has_vanished = False
         # The open ZoneGroup, held only until it closes.
-        self.group_attributes: _Attributes = {}
-        self.members: list[_Member] = []
+        self.group_attributes: Attributes = {}
+        self.members: list[Member] = []
         self.open_kinds: list[int] = []
 
-    def start(self, name: str, attributes: _Attributes) -> None:
+    def start(self, name: str, attributes: Attributes) -> None:
         """Classify an element by its parent and keep what the topology needs."""
         open_kinds = self.open_kinds
         # The bulk of every document first: groups and their members.
@@ -347,7 +348,7 @@ class TopologyBuilder:
                 return
         open_kinds.append(self._classify(name, attributes))
 
-    def _classify(self, name: str, attributes: _Attributes) -> int:
+    def _classify(self, name: str, attributes: Attributes) -> int:
         """Return what an element is, and keep what the topology needs of it."""
         if "}" in name:
             name = local_name(name)
@@ -382,9 +383,15 @@ class TopologyBuilder:
     def end(self, _name: str) -> None:
         """Close the innermost element; a closing group is built."""
         if self.open_kinds.pop() == KIND_GROUP:
-            group = _parse_group(self.group_attributes, self.members)
+            group = parse_group(self.group_attributes, self.members, self.parse_players)
             if group is not None:
                 self.groups.append(group)
+
+    def parse_players(
+        self, members: list[Member], coordinator_uuid: str, group_id: str | None
+    ) -> list[Player]:
+        """Build the players of the group that closes (subclasses may reuse some)."""
+        return _parse_players(members, coordinator_uuid, group_id)
 
     def topology(self) -> HouseholdTopology:
         """Return what was built, once the whole document parsed."""
@@ -434,13 +441,21 @@ def _unescape_entity(match: re.Match[str]) -> str:
     return chr(code)
 
 
-def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup | None:
-    """Build one group; None for a group without any identifiable player."""
+type PlayersParser = Callable[[list[Member], str, str | None], list[Player]]
+
+
+def parse_group(
+    attributes: Attributes, members: list[Member], parse_players: PlayersParser
+) -> ZoneGroup | None:
+    """Build one group; None for a group without any identifiable player.
+
+    parse_players(members, coordinator_uuid, group_id) builds its players.
+    """
     group_id = attributes.get("ID", "").strip() or None
     coordinator_uuid = attributes.get("Coordinator", "").strip()
     if not coordinator_uuid and group_id:
         coordinator_uuid = group_id.partition(":")[0]
-    players = _parse_players(members, coordinator_uuid, group_id)
+    players = parse_players(members, coordinator_uuid, group_id)
     if not players:
         return None
     # Most groups are one player, their coordinator: no list to search.
@@ -449,7 +464,7 @@ def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup |
     ]:
         # Seen mid-regroup: the first player listed stands in, and roles follow.
         coordinator_uuid = players[0].uuid
-        players = _parse_players(members, coordinator_uuid, group_id)
+        players = parse_players(members, coordinator_uuid, group_id)
     group = _ZoneGroupDraft(
         group_id or coordinator_uuid, coordinator_uuid, tuple(players)
     )
@@ -458,19 +473,19 @@ def _parse_group(attributes: _Attributes, members: list[_Member]) -> ZoneGroup |
 
 
 def _parse_players(
-    members: list[_Member], coordinator_uuid: str, group_id: str | None
+    members: list[Member], coordinator_uuid: str, group_id: str | None
 ) -> list[Player]:
     """Build the players of a group that we can identify and reach."""
     players = []
     for attributes, is_satellite in members:
-        player = _parse_player(attributes, is_satellite, coordinator_uuid, group_id)
+        player = parse_player(attributes, is_satellite, coordinator_uuid, group_id)
         if player is not None:
             players.append(player)
     return players
 
 
-def _parse_player(
-    attributes: _Attributes,
+def parse_player(
+    attributes: Attributes,
     is_satellite: bool,
     coordinator_uuid: str,
     group_id: str | None,

@@ -42,9 +42,13 @@ from .topology import (
     KIND_GROUP,
     KIND_GROUPS,
     KIND_IGNORED,
+    Attributes,
     HouseholdTopology,
+    Member,
+    Player,
     TopologyBuilder,
     ZoneGroup,
+    parse_player,
     parse_zone_group_state,
     to_xml_bytes,
 )
@@ -62,7 +66,9 @@ _XML_SPACE: Final = b" \t\r\n"
 _UNUSUAL: Final = (b"<!", b"<?", b"xmlns")
 
 type _Memo = dict[bytes, ZoneGroup | None]
-type _Attributes = dict[str, str]
+# The player built for a member's bytes, with the coordinator UUID and group ID
+# of the group it was built in: the rest of what it is comes from those bytes.
+type _BuiltPlayer = tuple[str, str | None, Player | None]
 
 
 class _NotForTheSkeletonError(Exception):
@@ -85,6 +91,7 @@ class ZoneGroupStateReader:
         "_keys",
         "_members",
         "_memo",
+        "_players",
         "full_parses",
         "parsed_groups",
         "reused_groups",
@@ -100,8 +107,10 @@ class ZoneGroupStateReader:
         self._keys: list[bytes] = []
         # The members of the last document's groups that were empty elements,
         # by their exact bytes: their attributes, and each group's members.
-        self._members: dict[bytes, _Attributes] = {}
+        self._members: dict[bytes, Attributes] = {}
         self._group_members: dict[bytes, tuple[bytes, ...]] = {}
+        # The players built for those members.
+        self._players: dict[bytes, _BuiltPlayer] = {}
         self.parsed_groups = 0
         self.reused_groups = 0
         self.reused_members = 0
@@ -119,6 +128,7 @@ class ZoneGroupStateReader:
         self._keys = []
         self._members = {}
         self._group_members = {}
+        self._players = {}
         self.parsed_groups = self.reused_groups = self.reused_members = 0
         self.full_parses += 1
         return parse_zone_group_state(text)
@@ -133,7 +143,7 @@ class ZoneGroupStateReader:
         new: dict[int, tuple[bytes, int]] = {}
         # By the offset of their start tag too: the members of new groups
         # that a placeholder stands for, and those whose bytes are new.
-        known: dict[int, tuple[bytes, _Attributes]] = {}
+        known: dict[int, tuple[bytes, Attributes]] = {}
         fresh: dict[int, bytes] = {}
         run: list[bytes] | None = None
         length = 0
@@ -181,7 +191,9 @@ class ZoneGroupStateReader:
             memo,
             runs,
             new,
-            _MemberMemo(self._members, self._group_members, known, fresh),
+            _MemberMemo(
+                self._members, self._group_members, self._players, known, fresh
+            ),
         )
         topology = self._parse_skeleton(builder, skeleton)
         self._keys = keys
@@ -201,6 +213,7 @@ class ZoneGroupStateReader:
         self._memo = builder.next_memo
         self._members = builder.member_memo.next_members
         self._group_members = builder.member_memo.next_group_members
+        self._players = builder.member_memo.next_players
         return topology
 
     def _cut_members(
@@ -208,7 +221,7 @@ class ZoneGroupStateReader:
         group: bytes,
         length: int,
         pieces: list[bytes],
-        known: dict[int, tuple[bytes, _Attributes]],
+        known: dict[int, tuple[bytes, Attributes]],
         fresh: dict[int, bytes],
     ) -> int:
         """Add a new group's bytes to the skeleton, known members as placeholders.
@@ -250,21 +263,26 @@ class _MemberMemo:
         "members",
         "next_group_members",
         "next_members",
+        "next_players",
+        "players",
     )
 
     def __init__(
         self,
-        members: dict[bytes, _Attributes],
+        members: dict[bytes, Attributes],
         group_members: dict[bytes, tuple[bytes, ...]],
-        known: dict[int, tuple[bytes, _Attributes]],
+        players: dict[bytes, _BuiltPlayer],
+        known: dict[int, tuple[bytes, Attributes]],
         fresh: dict[int, bytes],
     ) -> None:
         self.members = members
         self.group_members = group_members
+        self.players = players
         self.known = known
         self.fresh = fresh
-        self.next_members: dict[bytes, _Attributes] = {}
+        self.next_members: dict[bytes, Attributes] = {}
         self.next_group_members: dict[bytes, tuple[bytes, ...]] = {}
+        self.next_players: dict[bytes, _BuiltPlayer] = {}
 
     def carry(self, group: bytes) -> None:
         """Remember a reused group's members for the next document."""
@@ -272,12 +290,15 @@ class _MemberMemo:
         self.next_group_members[group] = member_keys
         for member in member_keys:
             self.next_members[member] = self.members[member]
+            if (built := self.players.get(member)) is not None:
+                self.next_players[member] = built
 
 
 class _SkeletonBuilder(TopologyBuilder):
     """Build the topology of a skeleton, filling in the remembered groups."""
 
     __slots__ = (
+        "member_at",
         "member_keys",
         "member_memo",
         "memo",
@@ -304,14 +325,16 @@ class _SkeletonBuilder(TopologyBuilder):
         self.next_memo: _Memo = {}
         # The new group open now: its key and the offset of its end tag.
         self.new_group: tuple[bytes, int] | None = None
-        # The remembered members of the new group open now, in order.
+        # The remembered members of the new group open now, in order, and by
+        # their index in its members.
         self.member_keys: list[bytes] = []
+        self.member_at: dict[int, bytes] = {}
         # A new member that started and has had no event since: where its
-        # bytes end, its key and its attributes.
-        self.open_member: tuple[int, bytes, _Attributes] | None = None
+        # bytes end, its key, its attributes and its index in the members.
+        self.open_member: tuple[int, bytes, Attributes, int] | None = None
         self.parser: XMLParserType | None = None
 
-    def start(self, name: str, attributes: dict[str, str]) -> None:
+    def start(self, name: str, attributes: Attributes) -> None:
         """Check that a ZoneGroup starts at a cut, then build as usual.
 
         A member placeholder takes the attributes remembered for its bytes.
@@ -332,18 +355,25 @@ class _SkeletonBuilder(TopologyBuilder):
         if self.new_group is None:  # nested, or spelled otherwise: not at a cut
             raise _NotForTheSkeletonError
         self.member_keys = []
+        self.member_at = {}
         super().start(name, attributes)
 
-    def _start_member(self, attributes: dict[str, str]) -> None:
+    def _start_member(self, attributes: Attributes) -> None:
         assert self.parser is not None
         offset = self.parser.CurrentByteIndex
         memo = self.member_memo
+        # Where it lands among the open group's members, if it is one.
+        index = len(self.members)
         if (known := memo.known.get(offset)) is not None:
             remembered, attributes = known
             self.member_keys.append(remembered)
             memo.next_members[remembered] = attributes
-        elif (fresh := memo.fresh.get(offset)) is not None:
-            self.open_member = (offset + len(fresh), fresh, attributes)
+            super().start("ZoneGroupMember", attributes)
+            if len(self.members) > index:
+                self.member_at[index] = remembered
+            return
+        if (fresh := memo.fresh.get(offset)) is not None:
+            self.open_member = (offset + len(fresh), fresh, attributes, index)
         super().start("ZoneGroupMember", attributes)
 
     def end(self, name: str) -> None:
@@ -355,11 +385,13 @@ class _SkeletonBuilder(TopologyBuilder):
         """
         if (open_member := self.open_member) is not None:
             self.open_member = None
-            end, member, attributes = open_member
+            end, member, attributes, index = open_member
             assert self.parser is not None
             if self.parser.CurrentByteIndex == end:
                 self.member_keys.append(member)
                 self.member_memo.next_members[member] = attributes
+                if len(self.members) > index:
+                    self.member_at[index] = member
         new_group = self.new_group
         if name != "ZoneGroup" or new_group is None:
             super().end(name)
@@ -378,6 +410,39 @@ class _SkeletonBuilder(TopologyBuilder):
         if counts:
             self.next_memo[key] = self.groups[-1] if len(self.groups) > built else None
             self.member_memo.next_group_members[key] = tuple(self.member_keys)
+
+    def parse_players(
+        self, members: list[Member], coordinator_uuid: str, group_id: str | None
+    ) -> list[Player]:
+        """Build a new group's players; a remembered member's may be reused.
+
+        A player is what its member's bytes say, placed by the group's
+        coordinator and ID: the same three give the same player.
+        """
+        member_at = self.member_at
+        if not member_at:
+            return super().parse_players(members, coordinator_uuid, group_id)
+        built_before = self.member_memo.players
+        next_players = self.member_memo.next_players
+        players = []
+        for index, (attributes, is_satellite) in enumerate(members):
+            key = member_at.get(index)
+            built = built_before.get(key) if key is not None else None
+            if (
+                built is not None
+                and built[0] == coordinator_uuid
+                and built[1] == group_id
+            ):
+                player = built[2]
+            else:
+                player = parse_player(
+                    attributes, is_satellite, coordinator_uuid, group_id
+                )
+            if key is not None:
+                next_players[key] = (coordinator_uuid, group_id, player)
+            if player is not None:
+                players.append(player)
+        return players
 
     def _fill_in(self, keys: list[bytes]) -> None:
         """Take the remembered groups a placeholder stands for, where they count."""
