@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import re
 import time
@@ -77,6 +78,16 @@ class _Connection:
 
 
 @dataclass(frozen=True, slots=True)
+class _CallbackTarget:
+    """Where a callback URL sends NOTIFYs to (read once per URL)."""
+
+    netloc: str
+    host: str
+    port: int
+    request_target: str
+
+
+@dataclass(frozen=True, slots=True)
 class SentNotify:
     """A NOTIFY the emulator finished writing (see `NotifyTap`)."""
 
@@ -114,7 +125,10 @@ class NotifyTap:
 
     def park(self, subscription: Subscription, seq: int, body: bytes) -> bool:
         """Keep an event for a held listener; False when it is not held."""
-        callback = urlsplit(subscription.callbacks[0]).netloc
+        target = _callback_target(subscription.callbacks[0])
+        callback = (
+            target.netloc if target else urlsplit(subscription.callbacks[0]).netloc
+        )
         if callback not in self.held:
             return False
         self.parked.setdefault(callback, []).append((subscription, seq, body))
@@ -145,6 +159,25 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(parts.hostname).is_loopback
     except ValueError:
         return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _callback_target(url: str) -> _CallbackTarget | None:
+    """Read a callback URL; None for one beyond loopback (never sent to).
+
+    Cached: a subscription sends every event to the same URLs, and parsing
+    them for each NOTIFY would put the emulator's own work between the
+    NOTIFYs of one change, where a real household spends none of ours.
+    """
+    if not is_loopback_url(url):
+        return None
+    parts = urlsplit(url)
+    request_target = parts.path or "/"
+    if parts.query:
+        request_target = f"{request_target}?{parts.query}"
+    return _CallbackTarget(
+        parts.netloc, parts.hostname or "", parts.port or 80, request_target
+    )
 
 
 def granted_timeout(header: str | None) -> int:
@@ -345,7 +378,7 @@ class Gena:
 
     async def _post(
         self,
-        url: str,
+        target: _CallbackTarget,
         head: bytes,
         body: bytes,
         on_written: Callable[[], None] | None = None,
@@ -358,12 +391,11 @@ class Gena:
         event in the shared event loop). A kept-alive connection the listener
         closed meanwhile is replaced once.
         """
-        parts = urlsplit(url)
-        connection = self._take_idle(parts.netloc)
+        connection = self._take_idle(target.netloc)
         reused = connection is not None
         while True:
             if connection is None:
-                connection = await self._connect(parts.hostname or "", parts.port or 80)
+                connection = await self._connect(target.host, target.port)
             kept = False
             try:
                 # One write: a small event leaves in one segment, as a speaker's.
@@ -374,13 +406,13 @@ class Gena:
                 status, kept = await _read_response(connection.reader)
             except (ConnectionError, asyncio.IncompleteReadError) as err:
                 if not reused:
-                    raise OSError(f"NOTIFY to {url} failed: {err!r}") from err
+                    raise OSError(f"NOTIFY to {target.netloc} failed: {err!r}") from err
                 reused = False  # closed by the listener while idle: a new one
             else:
                 return status
             finally:
                 if kept:
-                    self._keep_idle(parts.netloc, connection)
+                    self._keep_idle(target.netloc, connection)
                 else:
                     connection.writer.close()
             connection = None
@@ -420,35 +452,29 @@ class Gena:
             await self._count("dropped")
             return
         body = event_body(self._player.faults, body)
-        headers = {
-            "HOST": "",
-            "CONTENT-TYPE": 'text/xml; charset="utf-8"',
-            "CONTENT-LENGTH": str(len(body)),
-            "NT": "upnp:event",
-            "NTS": "upnp:propchange",
-            "SID": subscription.sid,
-            "SEQ": str(seq),
-        }
+        # Every header after HOST, the same for each callback.
+        rest = (
+            'CONTENT-TYPE: text/xml; charset="utf-8"\r\n'
+            f"CONTENT-LENGTH: {len(body)}\r\n"
+            "NT: upnp:event\r\n"
+            "NTS: upnp:propchange\r\n"
+            f"SID: {subscription.sid}\r\n"
+            f"SEQ: {seq}\r\n\r\n"
+        )
         for url in subscription.callbacks:
-            if not is_loopback_url(url):
+            if (target := _callback_target(url)) is None:
                 continue  # never send anything beyond loopback
-            parts = urlsplit(url)
-            headers["HOST"] = parts.netloc
-            target = parts.path or "/"
-            if parts.query:
-                target = f"{target}?{parts.query}"
-            head = "".join(
-                [f"NOTIFY {target} HTTP/1.1\r\n"]
-                + [f"{name}: {value}\r\n" for name, value in headers.items()]
-                + ["\r\n"]
+            head = (
+                f"NOTIFY {target.request_target} HTTP/1.1\r\n"
+                f"HOST: {target.netloc}\r\n{rest}"
             ).encode("latin-1")
             on_written = None
             if (tap := self._player.household.notify_tap) is not None:
-                await tap.wait_open(parts.netloc)
-                on_written = _noting(tap, parts.netloc, subscription.service.name, seq)
+                await tap.wait_open(target.netloc)
+                on_written = _noting(tap, target.netloc, subscription.service.name, seq)
             try:
                 async with asyncio.timeout(self._player.household.notify_timeout):
-                    status = await self._post(url, head, body, on_written)
+                    status = await self._post(target, head, body, on_written)
             except TimeoutError, OSError, ValueError, asyncio.LimitOverrunError:
                 continue
             if status >= 300:
