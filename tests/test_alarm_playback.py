@@ -448,6 +448,33 @@ async def test_a_group_change_moves_no_subscription(
     states.unsub()
 
 
+async def test_a_room_joining_a_ringing_group_shows_its_alarm(
+    hass: HomeAssistant, grouped: tuple[Household, MockConfigEntry]
+) -> None:
+    household, entry = grouped
+    living, _kitchen, bedroom = household.players[:3]
+    alarm_id = await alarm_now(hass, household, entry, 0)
+    household.fire_alarm(alarm_id)
+    playing = f"binary_sensor.{slug(bedroom)}_alarm_playing"
+    await wait_for(
+        hass,
+        lambda: (
+            state_of(hass, "binary_sensor.living_room_alarm_playing").state == STATE_ON
+        ),
+    )
+    assert state_of(hass, playing).state == STATE_OFF
+    states = SeenStates(hass, alarm_entities(living))
+
+    # The bedroom follows another coordinator now: it shows that group's
+    # alarm. The living room still coordinates; its alarm shows as before.
+    household.join(bedroom, living)
+    await wait_for(hass, lambda: state_of(hass, playing).state == STATE_ON)
+    await hass.async_block_till_done()
+    assert state_of(hass, playing).attributes["alarm_id"] == alarm_id
+    assert states.seen == {entity_id: [] for entity_id in states.seen}
+    states.unsub()
+
+
 async def test_a_room_leaving_a_ringing_group_shows_its_own_state(
     hass: HomeAssistant, grouped: tuple[Household, MockConfigEntry]
 ) -> None:
