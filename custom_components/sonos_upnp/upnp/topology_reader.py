@@ -28,7 +28,11 @@ member is remembered only when expat read it as one empty element spanning
 exactly the bytes cut for it (from its start tag to the first "/>", no
 other ">" in between): a start tag is all of an empty element, and the
 same bytes make the same tag wherever they stand. Members with children
-(a home theater's satellites) are parsed every time.
+(a home theater's satellites) are parsed every time. A remembered member
+also keeps the player built for it while it stands in a group of the same
+coordinator and ID: a player is what its member's bytes say, placed by
+those two, so unchanged players stay the same objects from one document to
+the next.
 """
 
 from __future__ import annotations
