@@ -8,6 +8,7 @@ skeleton where the hostile or odd part of a document is.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +23,10 @@ from custom_components.sonos_upnp.upnp.topology import (
     HouseholdTopology,
     parse_zone_group_state,
 )
-from custom_components.sonos_upnp.upnp.topology_reader import ZoneGroupStateReader
+from custom_components.sonos_upnp.upnp.topology_reader import (
+    ZoneGroupStateReader,
+    _SkeletonBuilder,
+)
 from tests.emulator.household import Household
 from tests.emulator.scenarios import SCENARIOS, large
 from tests.upnp.test_topology import (
@@ -200,6 +204,25 @@ def test_members_that_are_not_empty_elements_read_alike() -> None:
         reader = warm_reader(alone, joined, alone, joined)
         assert reader.reused_members == 1  # A only
         assert reader.full_parses == 0
+
+
+def test_a_read_leaves_no_garbage_for_the_collector() -> None:
+    # Every topology event is read: what a read builds must go when it ends,
+    # by reference counting alone, refused skeletons included.
+    reader = warm_reader(BASE)
+    hostile = state(group("A", "B"), group("C"), group("D", "E")).replace(
+        "Room E", "Room &#0;"
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        for text in (state(group("A"), group("B", "C"), group("D")), hostile, BASE):
+            assert_reads_alike(reader, text)
+        assert not [
+            found for found in gc.get_objects() if isinstance(found, _SkeletonBuilder)
+        ]
+    finally:
+        gc.enable()
 
 
 def test_remembers_only_the_last_document() -> None:

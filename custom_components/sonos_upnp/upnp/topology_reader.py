@@ -212,7 +212,12 @@ class ZoneGroupStateReader:
         """Build the topology; remember the groups and members it read."""
         parser = secure_parser(builder.start, builder.end)
         builder.parser = parser
-        run_parser(parser, skeleton)
+        try:
+            run_parser(parser, skeleton)
+        finally:
+            # The parser holds the builder's handlers: without this cycle
+            # both go when the read ends, not at the next garbage collection.
+            builder.parser = None
         topology = builder.topology()
         self._memo = builder.next_memo
         self._members = builder.member_memo.next_members
