@@ -31,6 +31,7 @@ from custom_components.sonos_upnp.const import DOMAIN
 from custom_components.sonos_upnp.household_changes import (
     EVERYTHING,
     GROUPING,
+    AlarmContext,
     HouseholdChanges,
     PlayerAspect,
     Roster,
@@ -217,7 +218,6 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     vanished = parse_zone_group_state(household.zone_group_state())
     assert topology_changes(after, vanished).players == {third.uuid}
     assert EVERYTHING.for_player(third.uuid)
-    assert EVERYTHING.for_alarm(1)
     alarms_only = HouseholdChanges(
         frozenset({first.uuid}),
         frozenset({4}),
@@ -225,8 +225,23 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     )
     assert alarms_only.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
     assert not alarms_only.for_player(first.uuid, frozenset({PlayerAspect.GROUP}))
-    assert alarms_only.for_alarm(4)
-    assert not alarms_only.for_alarm(5)
+    # An alarm's entities show the alarm and its room, not the room's group.
+    household.alarms.create(
+        EmulatedAlarm(
+            id=0,
+            start_time="07:00:00",
+            duration="00:30:00",
+            recurrence="DAILY",
+            enabled=True,
+            room_uuid=third.uuid,
+        )
+    )
+    alarms = parse_alarm_list(household.alarms.to_xml(), household.alarms.version)
+    (third_alarm,) = (alarm.alarm_id for alarm in alarms.alarms)
+    assert changes.alarms_concerned(alarms) == frozenset()
+    assert unavailable.alarms_concerned(alarms) == {third_alarm}
+    assert alarms_only.alarms_concerned(alarms) == {4}
+    assert EVERYTHING.alarms_concerned(alarms) is None
     # The players changed beyond their group: those whose devices may differ.
     assert changes.players_beyond(GROUPING) == frozenset()
     assert unavailable.players_beyond(GROUPING) == {third.uuid}
@@ -269,7 +284,8 @@ def test_an_alarm_change_concerns_the_alarm_and_its_rooms() -> None:
     changes = alarm_changes(before, read())
     assert changes.alarms == {moved.id}
     assert changes.players == {first.uuid, second.uuid}
-    assert not changes.for_alarm(kept.id)
+    assert changes.alarms_concerned(read()) == {moved.id}
+    assert kept.id not in (changes.alarms or ())
     assert changes.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
     assert not changes.for_player(second.uuid, frozenset({PlayerAspect.GROUP}))
 
@@ -431,6 +447,58 @@ async def test_an_unchanged_device_is_not_updated_in_the_registry(
 
 
 # Alarms ---------------------------------------------------------------------------
+
+
+async def test_alarm_listeners_hear_their_alarm_and_room_not_its_group(
+    hass: HomeAssistant, emulator_household_factory: Any
+) -> None:
+    household = await emulator_household_factory("singles", players=3, seed=7)
+    entry = await set_up(hass, household)
+    coordinator = entry.runtime_data.coordinator
+    living, kitchen, bedroom = household.players
+    in_living, in_bedroom = create_alarm(household, 0), create_alarm(household, 2)
+    await wait_for_switch(hass, household, in_bedroom)
+    await wait_for_subscriptions(hass, coordinator, events_flow=True)
+    await hass.async_block_till_done()
+    heard: Counter[str] = Counter()
+    listeners = {
+        "living": AlarmContext(in_living),
+        "bedroom": AlarmContext(in_bedroom),
+        "bedroom, any alarm": AlarmContext(in_bedroom, any_alarm=True),
+    }
+    for name, context in listeners.items():
+        entry.async_on_unload(
+            coordinator.async_add_listener(
+                lambda name=name: heard.update([name]), context
+            )
+        )
+
+    # The living room's group changes: nothing any alarm's entity shows.
+    sent = notifications_sent(household)
+    household.join(living, kitchen)
+    await wait_for_notifications(hass, household, sent, len(household.players))
+    await hass.async_block_till_done()
+    assert heard == Counter()
+
+    # The living room's alarm changes: its own listener, and the one that
+    # shows something of every alarm.
+    alarm = household.alarms.get(in_living)
+    assert alarm is not None
+    household.alarms.update(replace(alarm, start_time="09:45:00"))
+    household.alarms_changed()
+    await wait_for(hass, lambda: heard["living"] > 0)
+    await hass.async_block_till_done()
+    assert set(heard) == {"living", "bedroom, any alarm"}
+
+    # The bedroom is renamed: the room of the bedroom's alarm.
+    heard.clear()
+    sent = notifications_sent(household)
+    bedroom.room_name = "Study"
+    household.topology_changed()
+    await wait_for_notifications(hass, household, sent, len(household.players))
+    await hass.async_block_till_done()
+    assert set(heard) == {"bedroom", "bedroom, any alarm"}
+    await unload(hass, entry)
 
 
 async def test_one_alarm_list_version_costs_one_list_alarms(

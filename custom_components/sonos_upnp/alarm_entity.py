@@ -27,7 +27,7 @@ from .alarm_schedule import DAY_KEYS, PRESETS, alarm_day_numbers
 from .const import DOMAIN
 from .coordinator import SonosHouseholdCoordinator, SonosUpnpConfigEntry
 from .errors import user_facing_error
-from .household_changes import Roster, RosterContext
+from .household_changes import AlarmContext, Roster, RosterContext
 from .upnp.alarms import Alarm, update_alarm
 from .upnp.exceptions import UpnpClientError
 
@@ -155,9 +155,15 @@ def async_add_alarm_entities(
 
 
 class SonosUpnpAlarmEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
-    """An entity of one alarm of the household, on the device of its room."""
+    """An entity of one alarm of the household, on the device of its room.
+
+    The coordinator calls it only for updates that concern its alarm or its
+    room as a player (its name, whether the household lists it), not the
+    room's group; with _shows_any_alarm, for every change of an alarm too.
+    """
 
     _attr_has_entity_name = True
+    _shows_any_alarm = False
 
     def __init__(
         self,
@@ -166,7 +172,9 @@ class SonosUpnpAlarmEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
         key: str | None = None,
     ) -> None:
         """Tie the entity to the alarm and its room's device."""
-        super().__init__(coordinator)
+        super().__init__(
+            coordinator, AlarmContext(alarm_id, any_alarm=self._shows_any_alarm)
+        )
         self.alarm_id = alarm_id
         self._attr_unique_id = alarm_unique_id(coordinator.household_id, alarm_id, key)
         if key is not None:
@@ -239,25 +247,6 @@ class SonosUpnpAlarmEntity(CoordinatorEntity[SonosHouseholdCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Follow the alarm to its room's device, then write the state.
-
-        Only when the update concerns the alarm or its room: on the event
-        path most updates concern other players.
-        """
-        if not self._concerned_by_update():
-            return
+        """Follow the alarm to its room's device, then write the state."""
         self._follow_room()
         super()._handle_coordinator_update()
-
-    def _concerned_by_update(self) -> bool:
-        """Return whether the last update changed the alarm or its room.
-
-        The room counts for itself (its name, whether the household lists
-        it), not for its group; the household's reachability changes every
-        entity.
-        """
-        alarm = self.alarm
-        return self.coordinator.changed_for_alarm(self.alarm_id) or (
-            alarm is not None
-            and self.coordinator.changed_for_player(alarm.room_uuid, frozenset())
-        )

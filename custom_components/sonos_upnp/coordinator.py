@@ -27,6 +27,7 @@ from .const import (
 from .household_changes import (
     EVERYTHING,
     GROUPING,
+    AlarmContext,
     HouseholdChanges,
     PlayerAspect,
     PlayerContext,
@@ -142,6 +143,9 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         # about updates that may change it.
         self._player_listeners: dict[str, dict[int, CALLBACK_TYPE]] = {}
         self._roster_listeners: dict[Roster, dict[int, CALLBACK_TYPE]] = {}
+        # Listeners of one alarm each, told only about updates that concern
+        # it (or, any_alarm, about every alarm change).
+        self._alarm_listeners: dict[AlarmContext, dict[int, CALLBACK_TYPE]] = {}
         self._listener_ids = itertools.count()
 
     @property
@@ -440,10 +444,6 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """
         return self._changes.for_player(uuid, shows)
 
-    def changed_for_alarm(self, alarm_id: int) -> bool:
-        """Return whether the last update changed the alarm."""
-        return self._changes.for_alarm(alarm_id)
-
     @callback
     def async_update_listeners(self) -> None:
         """Judge reachability first: entities and the repair issue follow it.
@@ -482,7 +482,29 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
                 if uuid in player_listeners
             ]
         )
+        self._call_listeners(self._alarm_listener_groups(changes))
         self.alarm_playback.async_groups_changed()
+
+    def _alarm_listener_groups(
+        self, changes: HouseholdChanges
+    ) -> list[dict[int, CALLBACK_TYPE]]:
+        """Return the listeners of the alarms the update concerns."""
+        registry = self._alarm_listeners
+        if not registry:
+            return []
+        state = self.state
+        concerned = None if state is None else changes.alarms_concerned(state.alarms)
+        if concerned is None:
+            return list(registry.values())
+        any_alarm_changed = bool(changes.alarms)
+        if not concerned and not any_alarm_changed:
+            return []
+        return [
+            listeners
+            for context, listeners in registry.items()
+            if context.alarm_id in concerned
+            or (context.any_alarm and any_alarm_changed)
+        ]
 
     def _call_listeners(self, groups: list[dict[int, CALLBACK_TYPE]]) -> None:
         for listeners in groups:
@@ -503,12 +525,17 @@ class SonosHouseholdCoordinator(DataUpdateCoordinator[HouseholdState]):
         """Listen for updates; some listeners hear only those concerning them.
 
         A player's listener (PlayerContext) hears the updates that concern its
-        player; a roster's (RosterContext) those that may add or remove players
-        or alarms.
+        player; an alarm's (AlarmContext) those that concern its alarm; a
+        roster's (RosterContext) those that may add or remove players or
+        alarms.
         """
         if isinstance(context, PlayerContext):
             return self._add_keyed_listener(
                 self._player_listeners, context.uuid, update_callback
+            )
+        if isinstance(context, AlarmContext):
+            return self._add_keyed_listener(
+                self._alarm_listeners, context, update_callback
             )
         if isinstance(context, RosterContext):
             return self._add_keyed_listener(

@@ -99,9 +99,21 @@ class HouseholdChanges:
             if (changed := self.aspects.get(uuid)) is None or not changed <= aspects
         )
 
-    def for_alarm(self, alarm_id: int) -> bool:
-        """Return whether the alarm's entities should write their state."""
-        return self.alarms is None or alarm_id in self.alarms
+    def alarms_concerned(self, alarms: AlarmList) -> frozenset[int] | None:
+        """Return the alarms whose entities the update concerns (None: all).
+
+        An alarm's entities show the alarm and its room as a player (its
+        name, whether the household lists it): a change of the room's group
+        or of its other alarms concerns them not.
+        """
+        if self.players is None or self.alarms is None:
+            return None
+        rooms = {uuid for uuid in self.players if uuid not in self.aspects}
+        if not rooms:
+            return self.alarms
+        return self.alarms | {
+            alarm.alarm_id for alarm in alarms.alarms if alarm.room_uuid in rooms
+        }
 
     def for_roster(self, roster: Roster) -> bool:
         """Return whether players or alarms (as roster says) may have come or gone.
@@ -121,6 +133,18 @@ class PlayerContext:
     """Marks a coordinator listener that shows one player's state."""
 
     uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmContext:
+    """Marks a coordinator listener that shows one alarm and its room.
+
+    any_alarm: it also shows something of every alarm (the day combinations
+    in use), so any change of an alarm concerns it.
+    """
+
+    alarm_id: int
+    any_alarm: bool = False
 
 
 class Roster(StrEnum):

@@ -56,6 +56,8 @@ class SonosUpnpAlarmRecurrence(SonosUpnpAlarmEntity, SelectEntity):
 
     _attr_entity_category = EntityCategory.CONFIG
     _attr_translation_key = "alarm_recurrence"
+    # Any alarm's change may change the day combinations in use.
+    _shows_any_alarm = True
 
     def __init__(
         self, coordinator: SonosHouseholdCoordinator, alarm_id: int, words: AlarmWords
@@ -87,11 +89,6 @@ class SonosUpnpAlarmRecurrence(SonosUpnpAlarmEntity, SelectEntity):
         if (alarm := self.alarm) is not None:
             choices.setdefault(self._option_of(alarm.recurrence), alarm.recurrence)
         return choices
-
-    def _concerned_by_update(self) -> bool:
-        """Any alarm's change may change the day combinations in use."""
-        alarms = self.coordinator.changes.alarms
-        return alarms is None or bool(alarms) or super()._concerned_by_update()
 
     @property
     def options(self) -> list[str]:

@@ -136,6 +136,5 @@ class SonosUpnpAlarmSwitch(SonosUpnpAlarmEntity, SwitchEntity):
     @callback
     def _handle_coordinator_update(self) -> None:
         """Follow the alarm's name to its time; the base does the rest."""
-        if self._concerned_by_update():
-            self._set_name()
+        self._set_name()
         super()._handle_coordinator_update()
