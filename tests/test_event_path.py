@@ -226,18 +226,8 @@ def test_a_group_change_concerns_the_players_of_both_groups() -> None:
     assert alarms_only.for_player(first.uuid, frozenset({PlayerAspect.ALARMS}))
     assert not alarms_only.for_player(first.uuid, frozenset({PlayerAspect.GROUP}))
     # An alarm's entities show the alarm and its room, not the room's group.
-    household.alarms.create(
-        EmulatedAlarm(
-            id=0,
-            start_time="07:00:00",
-            duration="00:30:00",
-            recurrence="DAILY",
-            enabled=True,
-            room_uuid=third.uuid,
-        )
-    )
+    third_alarm = create_alarm(household, 2)
     alarms = parse_alarm_list(household.alarms.to_xml(), household.alarms.version)
-    (third_alarm,) = (alarm.alarm_id for alarm in alarms.alarms)
     assert changes.alarms_concerned(alarms) == frozenset()
     assert unavailable.alarms_concerned(alarms) == {third_alarm}
     assert alarms_only.alarms_concerned(alarms) == {4}
