@@ -215,8 +215,9 @@ class ZoneGroupStateReader:
         try:
             run_parser(parser, skeleton)
         finally:
-            # The parser holds the builder's handlers: without this cycle
-            # both go when the read ends, not at the next garbage collection.
+            # The parser holds the builder's handlers; once the builder lets
+            # go of the parser, reference counting frees both when the read
+            # ends, instead of leaving a cycle to the garbage collector.
             builder.parser = None
         topology = builder.topology()
         self._memo = builder.next_memo
