@@ -106,9 +106,9 @@ class HouseholdChanges:
         name, whether the household lists it): a change of the room's group
         or of its other alarms concerns them not.
         """
-        if self.players is None or self.alarms is None:
+        rooms = self.players_beyond(_EVERY_ASPECT)
+        if rooms is None or self.alarms is None:
             return None
-        rooms = {uuid for uuid in self.players if uuid not in self.aspects}
         if not rooms:
             return self.alarms
         return self.alarms | {
@@ -123,9 +123,8 @@ class HouseholdChanges:
         """
         if roster is Roster.ALARMS:
             return self.alarms is None or bool(self.alarms)
-        return self.players is None or any(
-            uuid not in self.aspects for uuid in self.players
-        )
+        players = self.players_beyond(_EVERY_ASPECT)
+        return players is None or bool(players)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +169,8 @@ EVERYTHING = HouseholdChanges()
 GROUPING: Final = frozenset({PlayerAspect.GROUP, PlayerAspect.COORDINATOR})
 _GROUP_MEMBERS = frozenset({PlayerAspect.GROUP})
 _ALARMS = frozenset({PlayerAspect.ALARMS})
+# Players changed beyond all of these changed as a whole (came, went, renamed...).
+_EVERY_ASPECT = frozenset(PlayerAspect)
 
 
 def topology_changes(

@@ -374,17 +374,16 @@ class _SkeletonBuilder(TopologyBuilder):
         memo = self.member_memo
         # Where it lands among the open group's members, if it is one.
         index = len(self.members)
+        remembered = None
         if (known := memo.known.get(offset)) is not None:
             remembered, attributes = known
             self.member_keys.append(remembered)
             memo.next_members[remembered] = attributes
-            super().start("ZoneGroupMember", attributes)
-            if len(self.members) > index:
-                self.member_at[index] = remembered
-            return
-        if (fresh := memo.fresh.get(offset)) is not None:
+        elif (fresh := memo.fresh.get(offset)) is not None:
             self.open_member = (offset + len(fresh), fresh, attributes, index)
         super().start("ZoneGroupMember", attributes)
+        if remembered is not None and len(self.members) > index:
+            self.member_at[index] = remembered
 
     def end(self, name: str) -> None:
         """Close an element; a closing new group is checked and remembered.
